@@ -1,0 +1,77 @@
+"""After uploading, read the index again: a 2xx is not proof that a file was stored.
+
+devpi has answered 200 to a POST on its `+simple/` URL and stored nothing; some indexes
+process uploads asynchronously. Each project's page is read once per round, for a bounded time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from publish_action.distributions import Distribution
+from publish_action.errors import IndexError_
+from publish_action.report import Reporter
+from publish_action.secrets import display_url
+from publish_action.simple_index import IndexClient
+
+
+@dataclass(frozen=True)
+class Missing:
+    dist: Distribution
+    url: str
+    why: str
+
+
+def confirm(
+    index: IndexClient,
+    dists: Sequence[Distribution],
+    reporter: Reporter,
+    *,
+    timeout: float,
+) -> list[Missing]:
+    """Return the uploaded files the index does not show with the expected content."""
+    pending = list(dists)
+    deadline = time.monotonic() + timeout
+    delay = 0.25
+    missing: list[Missing] = []
+    while True:
+        missing = _round(index, pending)
+        if not missing or time.monotonic() + delay > deadline:
+            return missing
+        reporter.debug(f"{len(missing)} uploaded file(s) not listed yet; reading again in "
+                       f"{delay:.1f} s")
+        time.sleep(delay)
+        pending = [m.dist for m in missing]
+        delay = min(delay * 2, 4.0)
+
+
+def _round(index: IndexClient, dists: Sequence[Distribution]) -> list[Missing]:
+    pages = index.projects([d.project for d in dists], workers=4)
+    missing = []
+    for dist in dists:
+        page = pages[dist.project]
+        remote = page.files.get(dist.filename)
+        if remote is None:
+            missing.append(Missing(dist, page.url, "not listed"))
+            continue
+        comparison = index.compare(remote, dist)
+        if not comparison.identical:
+            missing.append(
+                Missing(dist, page.url, f"listed with {comparison.remote_label}, expected "
+                                        f"{comparison.algorithm}={comparison.local}")
+            )
+    return missing
+
+
+def missing_error(missing: Sequence[Missing], repository_url: str) -> IndexError_:
+    details = tuple(f"{m.dist.filename}: {m.why} at {display_url(m.url)}" for m in missing)
+    return IndexError_(
+        f"{len(missing)} uploaded file(s) do not appear on the index although "
+        f"{display_url(repository_url)} accepted them",
+        details=details,
+        advice="check that 'repository-url' is the upload endpoint (not a simple index URL) "
+        "and look at the URLs above; if this index hides or delays uploads on purpose, set "
+        "'confirm: false' or a longer 'confirm-timeout'",
+    )

@@ -1,0 +1,79 @@
+"""Errors: every failure a user can cause or meet has a message, advice and an exit code.
+
+`cli.main()` is the only place these are caught and rendered.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Documented exit codes; scripts branch on them, so never renumber."""
+
+    OK = 0
+    INTERNAL = 1
+    INPUT = 2
+    DISTRIBUTION = 3
+    MISMATCH = 4
+    AUTH = 5
+    INDEX = 6
+    TRUSTED_PUBLISHING = 7
+    ATTESTATION = 8
+
+
+class PublishError(Exception):
+    """Base class: a problem the user can act on.
+
+    `message` says what failed; `advice` says what to do about it. Neither may contain a secret.
+    """
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+    def __init__(self, message: str, *, advice: str = "", details: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.advice = advice
+        self.details = details
+
+    def render(self) -> str:
+        lines = [f"error: {self.message}"]
+        lines.extend(f"  {line}" for line in self.details)
+        cause = self.__cause__
+        seen: set[int] = set()
+        while cause is not None and id(cause) not in seen:
+            seen.add(id(cause))
+            text = str(cause).strip() or type(cause).__name__
+            lines.append(f"  caused by: {text}")
+            cause = cause.__cause__
+        if self.advice:
+            lines.append(f"hint: {self.advice}")
+        return "\n".join(lines)
+
+
+class InputError(PublishError):
+    exit_code = ExitCode.INPUT
+
+
+class DistributionError(PublishError):
+    exit_code = ExitCode.DISTRIBUTION
+
+
+class MismatchError(PublishError):
+    exit_code = ExitCode.MISMATCH
+
+
+class AuthError(PublishError):
+    exit_code = ExitCode.AUTH
+
+
+class IndexError_(PublishError):
+    exit_code = ExitCode.INDEX
+
+
+class TrustedPublishingError(PublishError):
+    exit_code = ExitCode.TRUSTED_PUBLISHING
+
+
+class AttestationError(PublishError):
+    exit_code = ExitCode.ATTESTATION

@@ -1,0 +1,333 @@
+"""The pipeline: distributions → plan against the index → credentials → attestations → upload
+→ confirm. Every problem is found as early as possible, and before the first upload when it can be.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from publish_action import __version__
+from publish_action.confirm import confirm, missing_error
+from publish_action.credentials import CredentialSource, StaticCredentials
+from publish_action.distributions import Distribution, discover, inspect
+from publish_action.errors import ExitCode, PublishError
+from publish_action.http import make_client, same_origin
+from publish_action.plan import Action, Plan, Step, make_plan, mismatch_error
+from publish_action.report import FileOutcome, Reporter, RunResult, Status, human_size
+from publish_action.secrets import Redactor, display_url
+from publish_action.settings import Attestations, Settings, TrustedPublishing
+from publish_action.simple_index import Comparison, IndexClient, RemoteFile
+from publish_action.upload import Uploader
+
+if TYPE_CHECKING:
+    import httpx
+
+_PLAN_STATUS = {
+    Action.SKIP_IDENTICAL: Status.SKIPPED_IDENTICAL,
+    Action.SKIP_EXISTING: Status.SKIPPED_EXISTING,
+    Action.MISMATCH: Status.MISMATCH,
+    Action.PRESENT: Status.MISMATCH,
+}
+
+
+@dataclass
+class _Run:
+    settings: Settings
+    reporter: Reporter
+    started: float = field(default_factory=time.monotonic)
+    outcomes: dict[str, FileOutcome] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def record(self, outcome: FileOutcome, *, announce: bool = True) -> None:
+        self.outcomes[outcome.filename] = outcome
+        if announce:
+            self.reporter.file_done(outcome)
+
+    def lap(self, name: str, since: float) -> float:
+        now = time.monotonic()
+        self.timings[name] = now - since
+        return now
+
+    def result(self, error: PublishError | None) -> RunResult:
+        return RunResult(
+            outcomes=tuple(self.outcomes.values()),
+            exit_code=int(error.exit_code) if error else int(ExitCode.OK),
+            seconds=time.monotonic() - self.started,
+            dry_run=self.settings.dry_run,
+            error=error,
+            repository_url=display_url(self.settings.repository_url),
+            timings=dict(self.timings),
+        )
+
+
+def publish(
+    settings: Settings,
+    reporter: Reporter,
+    *,
+    environ: Mapping[str, str],
+    redactor: Redactor,
+    trust_config: object | None = None,
+) -> RunResult:
+    """Run the whole job; expected failures come back as `RunResult.error`, never raised."""
+    run = _Run(settings, reporter)
+    try:
+        _pipeline(run, environ=environ, redactor=redactor, trust_config=trust_config)
+    except PublishError as error:
+        return run.result(error)
+    return run.result(None)
+
+
+def _pipeline(
+    run: _Run, *, environ: Mapping[str, str], redactor: Redactor, trust_config: object | None
+) -> None:
+    settings, reporter = run.settings, run.reporter
+    reporter.info(
+        f"publish-action {__version__} → {display_url(settings.repository_url)} "
+        f"({settings.index.kind.value})"
+    )
+    reporter.info(settings.index_url_note)
+    since = time.monotonic()
+    dists = _distributions(settings, reporter)
+    since = run.lap("inspect", since)
+    with make_client(timeout=settings.timeout, pool=settings.max_parallel) as http:
+        index = _index_client(settings, reporter, http)
+        plan = _plan(run, dists, index)
+        since = run.lap("check", since)
+        error = mismatch_error(plan, display_url(settings.index_url or ""))
+        if error is not None:
+            for step in plan.uploads:
+                run.record(_outcome(step.dist, Status.NOT_ATTEMPTED,
+                                    "not sent: the run stopped on a mismatch"))
+            raise error
+        if not plan.uploads:
+            reporter.info("nothing to upload: every file is already on the index")
+            return
+        if settings.dry_run:
+            for step in plan.uploads:
+                run.record(_outcome(step.dist, Status.WOULD_UPLOAD, _why_upload(step)))
+            return
+        credentials, publisher = _credentials(settings, reporter, http, dists, environ, redactor)
+        since = run.lap("credentials", since)
+        attestations = _attestations(settings, reporter, plan.uploads, publisher, environ,
+                                     trust_config)
+        since = run.lap("attestations", since)
+        _upload(run, http, index, plan, credentials, attestations)
+        since = run.lap("upload", since)
+        _confirm(run, index, plan)
+        run.lap("confirm", since)
+
+
+def _distributions(settings: Settings, reporter: Reporter) -> tuple[Distribution, ...]:
+    discovery = discover(settings.packages_dir)
+    for path in discovery.ignored:
+        reporter.debug(f"ignoring {path.name} (not a wheel or sdist)")
+    dists = inspect(discovery.distributions, verify=settings.verify_metadata)
+    reporter.info(f"found {len(dists)} distribution(s) in {settings.packages_dir}")
+    for dist in dists:
+        line = f"  {dist.filename} ({human_size(dist.size)})"
+        if settings.print_hash:
+            line += (f"\n    sha256 {dist.hashes.sha256}\n    blake2b-256 "
+                     f"{dist.hashes.blake2b_256}\n    md5 {dist.hashes.md5}")
+        reporter.info(line)
+    return dists
+
+
+def _index_client(settings: Settings, reporter: Reporter, http: httpx.Client) -> IndexClient | None:
+    if settings.index_url is None:
+        return None
+    # Upload credentials go to the check URL only when it is the upload URL's own host.
+    credentials = settings.check_credentials
+    if not settings.check_credentials_explicit and not same_origin(
+        settings.index_url, settings.repository_url
+    ):
+        credentials = None
+    return IndexClient(
+        http,
+        settings.index_url,
+        reporter,
+        credentials=credentials,
+        send_credentials_first=settings.check_credentials_explicit,
+        retries=settings.retries,
+    )
+
+
+def _plan(run: _Run, dists: Sequence[Distribution], index: IndexClient | None) -> Plan:
+    settings, reporter = run.settings, run.reporter
+    projects = sorted({d.project for d in dists})
+    pages = index.projects(projects, workers=settings.max_parallel) if index else None
+    plan = make_plan(dists, pages, settings.on_existing, index.compare if index else _no_compare)
+    uploads = len(plan.uploads)
+    present = len(plan.steps) - uploads
+    reporter.info(
+        f"checked {len(projects)} project(s): {uploads} file(s) to upload, {present} "
+        "already on the index" if index else f"{uploads} file(s) to upload (no index check)"
+    )
+    for step in plan.steps:
+        status = _PLAN_STATUS.get(step.action)
+        if step.action is Action.SKIP_EXISTING:
+            reporter.warning(
+                "same name but different content on the index; skipped because "
+                f"on-existing is 'skip' (index {_remote(step)})",
+                filename=step.dist.filename,
+            )
+        if step.action is Action.OVERWRITE:
+            reporter.warning(
+                "same name but different content on the index; OVERWRITING it because "
+                f"on-existing is 'overwrite' (index {_remote(step)})",
+                filename=step.dist.filename,
+            )
+        if status is not None:
+            run.record(_outcome(step.dist, status, _why_skip(step), _remote(step)))
+    return plan
+
+
+def _no_compare(remote: RemoteFile, dist: Distribution) -> Comparison:
+    raise AssertionError("no index, nothing to compare")  # pragma: no cover
+
+
+def _credentials(
+    settings: Settings,
+    reporter: Reporter,
+    http: httpx.Client,
+    dists: Sequence[Distribution],
+    environ: Mapping[str, str],
+    redactor: Redactor,
+) -> tuple[CredentialSource, object | None]:
+    if settings.trusted_publishing is TrustedPublishing.NEVER:
+        return StaticCredentials(settings.upload_credentials), None
+    if settings.upload_credentials and settings.trusted_publishing is TrustedPublishing.AUTO:
+        return StaticCredentials(settings.upload_credentials), None
+    from publish_action import trusted_publishing
+
+    publisher = trusted_publishing.obtain(
+        settings,
+        reporter,
+        projects=sorted({d.project for d in dists}),
+        environ=environ,
+        http=http,
+        redactor=redactor,
+    )
+    if publisher is None:
+        return StaticCredentials(settings.upload_credentials), None
+    return publisher, publisher
+
+
+def _attestations(
+    settings: Settings,
+    reporter: Reporter,
+    uploads: Sequence[Step],
+    publisher: object | None,
+    environ: Mapping[str, str],
+    trust_config: object | None,
+) -> dict[str, str]:
+    if settings.attestations is Attestations.FALSE:
+        return {}
+    if settings.attestations is Attestations.AUTO:
+        if publisher is None:
+            reporter.info("attestations: off (they are signed with the trusted-publishing "
+                          "identity, and this run uses configured credentials)")
+            return {}
+        if not settings.index.is_pypi:
+            reporter.info(f"attestations: off ({settings.index.kind.value} is not known to "
+                          "accept PEP 740 attestations; set 'attestations: true' to send them)")
+            return {}
+    from publish_action import attestations
+
+    return attestations.prepare(
+        settings,
+        reporter,
+        [step.dist for step in uploads],
+        publisher,  # type: ignore[arg-type]
+        environ=environ,
+        trust_config=trust_config,
+    )
+
+
+def _upload(
+    run: _Run,
+    http: httpx.Client,
+    index: IndexClient | None,
+    plan: Plan,
+    credentials: CredentialSource,
+    attestations: Mapping[str, str],
+) -> None:
+    settings = run.settings
+    uploader = Uploader(
+        http,
+        repository_url=settings.repository_url,
+        profile=settings.index,
+        credentials=credentials,
+        index=index,
+        reporter=run.reporter,
+        retries=settings.retries,
+        max_parallel=settings.max_parallel,
+        attestations=attestations,
+    )
+    results = uploader.upload_all(plan.uploads)
+    for result in results:
+        run.record(result.outcome, announce=False)
+    errors = [r.error for r in results if r.error is not None]
+    if errors:
+        raise errors[0]
+
+
+def _confirm(run: _Run, index: IndexClient | None, plan: Plan) -> None:
+    settings, reporter = run.settings, run.reporter
+    uploaded = [
+        s.dist for s in plan.uploads if run.outcomes[s.dist.filename].status is Status.UPLOADED
+    ]
+    if not uploaded or not settings.confirm:
+        return
+    if index is None:
+        reporter.info("uploads not confirmed: no index-url is known to read them back")
+        return
+    missing = confirm(index, uploaded, reporter, timeout=settings.confirm_timeout)
+    if not missing:
+        reporter.info(f"confirmed: the index lists all {len(uploaded)} uploaded file(s)")
+        return
+    error = missing_error(missing, settings.repository_url)
+    if settings.index.is_pypi:
+        # PyPI's 200 is transactional; its pages are cached, so absence is only a warning.
+        reporter.warning(error.message + " (PyPI's pages are cached; check again shortly)")
+        return
+    for item in missing:
+        old = run.outcomes[item.dist.filename]
+        failed = replace(old, status=Status.FAILED, message=f"accepted but {item.why}")
+        run.record(failed, announce=False)
+    raise error
+
+
+def _remote(step: Step) -> str:
+    return step.comparison.remote_label if step.comparison else ""
+
+
+def _why_skip(step: Step) -> str:
+    if step.action is Action.PRESENT:
+        return "already on the index; on-existing 'error' refuses it"
+    if step.action is Action.MISMATCH:
+        return "different content on the index"
+    if step.action is Action.SKIP_EXISTING:
+        return "different content on the index, skipped by name"
+    return ""
+
+
+def _why_upload(step: Step) -> str:
+    return "would overwrite the index's copy" if step.action is Action.OVERWRITE else ""
+
+
+def _outcome(
+    dist: Distribution, status: Status, message: str = "", remote: str = ""
+) -> FileOutcome:
+    return FileOutcome(
+        filename=dist.filename,
+        project=dist.project,
+        version=str(dist.version),
+        size=dist.size,
+        status=status,
+        hashes=dist.hashes,
+        message=message,
+        remote_hash=remote,
+    )

@@ -1,0 +1,70 @@
+"""Frozen settings: what the run was asked to do, already parsed and validated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from publish_action.indexes import IndexProfile
+
+
+class OnExisting(Enum):
+    """What to do with a file whose name is already on the index."""
+
+    SKIP_IDENTICAL = "skip-identical"  # identical: skip; different: stop before uploading
+    ERROR = "error"  # any file already there stops the run
+    SKIP = "skip"  # skip by name, warn when content differs
+    OVERWRITE = "overwrite"  # upload anyway (private dev indexes only)
+
+
+class TrustedPublishing(Enum):
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+class Attestations(Enum):
+    AUTO = "auto"
+    TRUE = "true"
+    FALSE = "false"
+
+
+@dataclass(frozen=True, repr=False)
+class Credentials:
+    """A user name and password; the password never appears in repr or str."""
+
+    username: str
+    password: str
+
+    def __repr__(self) -> str:
+        return f"Credentials(username={self.username!r}, password=***)"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    repository_url: str
+    index: IndexProfile
+    index_url: str | None
+    index_url_note: str
+    upload_credentials: Credentials | None
+    check_credentials: Credentials | None
+    check_credentials_explicit: bool
+    packages_dir: Path
+    on_existing: OnExisting = OnExisting.SKIP_IDENTICAL
+    dry_run: bool = False
+    verify_metadata: bool = True
+    print_hash: bool = True
+    verbose: bool = False
+    confirm: bool = True
+    confirm_timeout: float = 20.0
+    trusted_publishing: TrustedPublishing = TrustedPublishing.AUTO
+    attestations: Attestations = Attestations.AUTO
+    max_parallel: int = 4
+    retries: int = 3
+    timeout: float = 60.0
+    report_path: Path | None = None
+    work_dir: Path = field(default_factory=lambda: Path(".publish-action"))
+    user: str = "__token__"

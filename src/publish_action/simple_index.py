@@ -1,0 +1,309 @@
+"""Reading the index: one project page per project (PEP 691 JSON or PEP 503 HTML).
+
+The check never fails open: only a 404 (or a redirect to another origin, which is someone
+else's index) means "not on this index"; 401/403 and anything unexpected are errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urljoin, urlsplit
+
+from publish_action.errors import AuthError, IndexError_
+from publish_action.hashing import CHUNK
+from publish_action.http import (
+    TRANSIENT_STATUSES,
+    retry_after,
+    same_origin,
+    server_message,
+    with_retries,
+)
+from publish_action.secrets import display_url
+
+if TYPE_CHECKING:
+    import httpx
+
+    from publish_action.distributions import Distribution
+    from publish_action.report import Reporter
+    from publish_action.settings import Credentials
+
+ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, "
+    "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
+)
+_MAX_REDIRECTS = 5
+# Strongest first; md5 alone is not trusted to decide a skip.
+_STRONG = ("sha256", "sha512", "sha384", "blake2b_256", "sha224")
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    filename: str
+    url: str
+    hashes: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ProjectPage:
+    project: str
+    url: str
+    found: bool
+    files: Mapping[str, RemoteFile] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    identical: bool
+    algorithm: str  # "sha256", ..., or "bytes" when the file had to be downloaded
+    local: str
+    remote: str
+
+    @property
+    def remote_label(self) -> str:
+        return f"{self.algorithm}={self.remote}"
+
+
+def _normal_hash_name(name: str) -> str:
+    name = name.lower().replace("-", "_")
+    return "blake2b_256" if name in ("blake2b_256", "blake2_256") else name
+
+
+class _LinkParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[str, str]] = []
+        self._href: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._href = dict(attrs).get("href")
+            self._text = []
+
+    def handle_data(self, data: str) -> None:
+        if self._href is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._href is not None:
+            self.links.append((self._href, "".join(self._text).strip()))
+            self._href = None
+
+
+def parse_html(page_url: str, body: str) -> dict[str, RemoteFile]:
+    parser = _LinkParser()
+    parser.feed(body)
+    files: dict[str, RemoteFile] = {}
+    for href, text in parser.links:
+        url, _, fragment = urljoin(page_url, href).partition("#")
+        name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or text
+        hashes: dict[str, str] = {}
+        if "=" in fragment:
+            algo, _, digest = fragment.partition("=")
+            hashes[_normal_hash_name(algo)] = digest.lower()
+        files[name] = RemoteFile(name, url, hashes)
+    return files
+
+
+def parse_json(page_url: str, body: str) -> dict[str, RemoteFile]:
+    data = json.loads(body)
+    files: dict[str, RemoteFile] = {}
+    for entry in data.get("files", []):
+        name = entry["filename"]
+        hashes = {_normal_hash_name(k): str(v).lower() for k, v in entry.get("hashes", {}).items()}
+        files[name] = RemoteFile(name, urljoin(page_url, entry["url"]), hashes)
+    return files
+
+
+class IndexClient:
+    """Reads project pages and files from one simple index."""
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        index_url: str,
+        reporter: Reporter,
+        *,
+        credentials: Credentials | None,
+        send_credentials_first: bool,
+        retries: int,
+    ) -> None:
+        self._http = http
+        self.index_url = index_url
+        self._reporter = reporter
+        self._credentials = credentials
+        self._auth_needed = send_credentials_first and credentials is not None
+        self._auth_lock = threading.Lock()
+        self._retries = retries
+
+    def project_url(self, project: str) -> str:
+        return f"{self.index_url}{project}/"
+
+    def projects(self, names: Iterable[str], *, workers: int) -> dict[str, ProjectPage]:
+        unique = sorted(set(names))
+        if len(unique) <= 1:
+            return {name: self.project(name) for name in unique}
+        with ThreadPoolExecutor(max_workers=min(workers, len(unique))) as pool:
+            return dict(zip(unique, pool.map(self.project, unique), strict=True))
+
+    def project(self, project: str) -> ProjectPage:
+        url = self.project_url(project)
+        start = url
+        for _ in range(_MAX_REDIRECTS):
+            response = self._get(url, accept=ACCEPT)
+            if response.is_redirect:
+                target = urljoin(url, response.headers.get("location", ""))
+                if not same_origin(start, target):
+                    note = (
+                        f"{display_url(url)} redirects to another origin "
+                        f"({display_url(target)}), which is not this index; not followed: "
+                        f"treating {project} as not on this index"
+                    )
+                    self._reporter.info(note)
+                    return ProjectPage(project, url, found=False, note=note)
+                self._reporter.debug(f"GET {display_url(url)} → {response.status_code} {target}")
+                url = target
+                continue
+            return self._page(project, url, response)
+        raise IndexError_(
+            f"too many redirects while reading {display_url(start)}",
+            advice="check 'index-url' (it should be the index's simple URL)",
+        )
+
+    def _page(self, project: str, url: str, response: httpx.Response) -> ProjectPage:
+        status = response.status_code
+        self._reporter.debug(f"GET {display_url(url)} → {status}")
+        if status in (404, 410):
+            return ProjectPage(project, url, found=False)
+        if status in (401, 403):
+            raise self._refused(url, response)
+        if status != 200:
+            raise IndexError_(
+                f"could not check {display_url(url)}: HTTP {status} "
+                f"({server_message(response)})",
+                advice="check 'index-url'; nothing was uploaded",
+            )
+        content_type = response.headers.get("content-type", "")
+        try:
+            if "json" in content_type:
+                files = parse_json(url, response.text)
+            else:
+                files = parse_html(url, response.text)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise IndexError_(
+                f"the project page {display_url(url)} is not a simple index page",
+                advice="check 'index-url'; it should be the index's simple URL "
+                "(PEP 503/691); nothing was uploaded",
+            ) from exc
+        return ProjectPage(project, url, found=True, files=files)
+
+    def _refused(self, url: str, response: httpx.Response) -> AuthError:
+        tried = "with credentials" if self._auth_needed else "anonymously"
+        return AuthError(
+            f"the index refused to let us check {display_url(url)} "
+            f"(HTTP {response.status_code}, {tried}): {server_message(response)}",
+            advice="give read credentials with 'check-user' and 'check-password' (the upload "
+            "credentials are only tried for the check when the check URL has the upload "
+            "URL's host); nothing was uploaded, since a refused check must not be taken as "
+            "'not there yet'",
+        )
+
+    def _get(self, url: str, *, accept: str) -> httpx.Response:
+        headers = {"Accept": accept}
+        response = self._send(url, headers, auth=self._auth_needed)
+        if response.status_code in (401, 403) and not self._auth_needed and self._credentials:
+            # Many private indexes need auth to read; remember it so later projects ask once.
+            with self._auth_lock:
+                self._auth_needed = True
+            self._reporter.debug(f"GET {display_url(url)} → {response.status_code}, with auth")
+            response = self._send(url, headers, auth=True)
+        return response
+
+    def _send(self, url: str, headers: Mapping[str, str], *, auth: bool) -> httpx.Response:
+        credentials = self._credentials if auth else None
+        basic = (credentials.username, credentials.password) if credentials else None
+
+        def attempt() -> httpx.Response:
+            return self._http.get(url, headers=dict(headers), auth=basic)
+
+        def transient(response: httpx.Response) -> float | None:
+            if response.status_code in TRANSIENT_STATUSES:
+                return retry_after(response.headers, 0.5)
+            return None
+
+        def on_retry(why: str, delay: float) -> None:
+            self._reporter.debug(f"GET {display_url(url)}: {why}; retrying in {delay:.1f} s")
+
+        try:
+            return with_retries(
+                attempt, retries=self._retries, is_transient=transient, on_retry=on_retry
+            )
+        except Exception as exc:
+            from publish_action.http import is_transport_error
+
+            if not is_transport_error(exc):
+                raise
+            raise IndexError_(
+                f"could not reach the index at {display_url(url)} "
+                f"after {self._retries + 1} attempts",
+                advice="check 'index-url' and the network; nothing was uploaded",
+            ) from exc
+
+    def compare(self, remote: RemoteFile, local: Distribution) -> Comparison:
+        """Compare by the strongest hash the index gives; download when it gives only md5."""
+        for algorithm in _STRONG:
+            theirs = remote.hashes.get(algorithm)
+            if theirs:
+                ours = local_digest(local, algorithm)
+                return Comparison(ours == theirs, algorithm, ours, theirs)
+        theirs = self._download_sha256(remote)
+        ours = local.hashes.sha256
+        return Comparison(ours == theirs, "sha256", ours, theirs)
+
+    def _download_sha256(self, remote: RemoteFile) -> str:
+        # Credentials only go to the index's own origin, never to a CDN or elsewhere.
+        auth = None
+        if self._credentials and same_origin(remote.url, self.index_url):
+            auth = (self._credentials.username, self._credentials.password)
+        self._reporter.debug(f"the index gives no strong hash for {remote.filename}; downloading")
+        digest = hashlib.sha256()
+        try:
+            with self._http.stream("GET", remote.url, auth=auth) as response:
+                if response.status_code != 200:
+                    raise IndexError_(
+                        f"could not download {display_url(remote.url)} to compare it "
+                        f"(HTTP {response.status_code})",
+                        advice="the index lists the file without a sha256; nothing was uploaded",
+                    )
+                for chunk in response.iter_bytes(CHUNK):
+                    digest.update(chunk)
+        except IndexError_:
+            raise
+        except Exception as exc:
+            from publish_action.http import is_transport_error
+
+            if not is_transport_error(exc):
+                raise
+            raise IndexError_(
+                f"could not download {display_url(remote.url)} to compare it"
+            ) from exc
+        return digest.hexdigest()
+
+
+def local_digest(dist: Distribution, algorithm: str) -> str:
+    known = dist.hashes.get(algorithm)
+    if known:
+        return known
+    digest = hashlib.new(algorithm)
+    with dist.path.open("rb") as stream:
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,384 @@
+"""Uploads through the legacy upload API: streamed, retried, in parallel, never fail-open.
+
+When an upload's fate is unclear (refused as existing, dropped connection after retries), the
+index is read again: identical there now means another job won the race; different is a
+mismatch. The server's text alone never decides that a file "already exists".
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin
+
+from publish_action.errors import AuthError, IndexError_, MismatchError, PublishError
+from publish_action.http import (
+    TRANSIENT_STATUSES,
+    is_transport_error,
+    retry_after,
+    same_origin,
+    server_message,
+    with_retries,
+)
+from publish_action.multipart import MultipartBody
+from publish_action.plan import Step
+from publish_action.report import FileOutcome, Status
+from publish_action.secrets import display_url
+
+if TYPE_CHECKING:
+    import httpx
+
+    from publish_action.credentials import CredentialSource
+    from publish_action.distributions import Distribution
+    from publish_action.indexes import IndexProfile
+    from publish_action.report import Reporter
+    from publish_action.simple_index import IndexClient
+
+# RawMetadata key → legacy upload form field, as twine and uv send them.
+_FORM_NAMES = {
+    "platforms": "platform",
+    "supported_platforms": "supported_platform",
+    "license_files": "license_file",
+}
+_PROGRESS_EVERY = 10.0
+
+
+def form_fields(dist: Distribution, attestations: str | None) -> list[tuple[str, str]]:
+    fields: list[tuple[str, str]] = [
+        (":action", "file_upload"),
+        ("protocol_version", "1"),
+        ("filetype", dist.filetype),
+        ("pyversion", dist.pyversion),
+        ("sha256_digest", dist.hashes.sha256),
+        ("blake2_256_digest", dist.hashes.blake2b_256),
+        ("md5_digest", dist.hashes.md5),
+    ]
+    for key, value in dist.metadata.items():
+        name = _FORM_NAMES.get(key, key)
+        if isinstance(value, str):
+            fields.append((name, value))
+        elif isinstance(value, dict):
+            fields.extend((name, f"{label}, {url}") for label, url in value.items())
+        elif isinstance(value, list) and key == "keywords":
+            fields.append((name, ", ".join(value)))
+        elif isinstance(value, list):
+            fields.extend((name, str(item)) for item in value)
+    if attestations is not None:
+        fields.append(("attestations", attestations))
+    return fields
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    outcome: FileOutcome
+    error: PublishError | None = None
+
+
+class _InFlight:
+    def __init__(self, filename: str, total: int) -> None:
+        self.filename = filename
+        self.total = total
+        self.sent = 0
+        self.start = time.monotonic()
+
+
+class Uploader:
+    def __init__(
+        self,
+        http: httpx.Client,
+        *,
+        repository_url: str,
+        profile: IndexProfile,
+        credentials: CredentialSource,
+        index: IndexClient | None,
+        reporter: Reporter,
+        retries: int,
+        max_parallel: int,
+        attestations: Mapping[str, str] | None = None,
+    ) -> None:
+        self._http = http
+        self._url = repository_url
+        self._profile = profile
+        self._credentials = credentials
+        self._index = index
+        self._reporter = reporter
+        self._retries = retries
+        self._max_parallel = max_parallel
+        self._attestations = attestations or {}
+        self._in_flight: dict[str, _InFlight] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+
+    # -- orchestration ---------------------------------------------------------------------
+
+    def upload_all(self, steps: Sequence[Step]) -> list[UploadResult]:
+        """Upload in parallel; a project new to the index gets its first file alone."""
+        leaders, followers = _leaders(steps)
+        results: dict[str, UploadResult] = {}
+        done = threading.Event()
+        remaining = [len(steps)]
+        crashed: list[BaseException] = []
+        monitor = threading.Thread(target=self._monitor, daemon=True)
+        monitor.start()
+        with ThreadPoolExecutor(max_workers=self._max_parallel) as pool:
+
+            def finished(step: Step, future: Future[UploadResult]) -> None:
+                try:
+                    result = future.result()
+                except BaseException as exc:  # noqa: BLE001 - a bug: re-raised below, never hangs
+                    crashed.append(exc)
+                    self._stop.set()
+                    done.set()
+                    return
+                with self._lock:
+                    results[step.dist.filename] = result
+                    remaining[0] -= 1
+                self._reporter.file_done(result.outcome)
+                if result.error is not None:
+                    self._stop.set()
+                for follower in followers.pop(step.dist.filename, []):
+                    submit(follower)
+                with self._lock:
+                    if remaining[0] == 0:
+                        done.set()
+
+            def submit(step: Step) -> None:
+                future = pool.submit(self._guarded, step)
+                future.add_done_callback(functools.partial(finished, step))
+
+            for step in leaders:
+                submit(step)
+            if steps:
+                done.wait()
+        self._stop.set()
+        if crashed:
+            raise crashed[0]
+        return [results[s.dist.filename] for s in steps]
+
+    def _guarded(self, step: Step) -> UploadResult:
+        if self._stop.is_set():
+            return UploadResult(_outcome(step.dist, Status.NOT_ATTEMPTED, 0.0, "an earlier "
+                                         "file failed, so this one was not sent"))
+        start = time.monotonic()
+        try:
+            return self.upload_one(step)
+        except PublishError as error:
+            status = Status.MISMATCH if isinstance(error, MismatchError) else Status.FAILED
+            outcome = _outcome(step.dist, status, time.monotonic() - start, error.message)
+            return UploadResult(outcome, error)
+
+    def _monitor(self) -> None:
+        while not self._stop.wait(_PROGRESS_EVERY):
+            with self._lock:
+                flights = list(self._in_flight.values())
+            now = time.monotonic()
+            for flight in flights:
+                if now - flight.start >= _PROGRESS_EVERY:
+                    self._reporter.in_flight(flight.filename, flight.sent, flight.total,
+                                             now - flight.start)
+
+    # -- one file ----------------------------------------------------------------------------
+
+    def upload_one(self, step: Step) -> UploadResult:
+        dist = step.dist
+        start = time.monotonic()
+        flight = _InFlight(dist.filename, dist.size)
+        with self._lock:
+            self._in_flight[dist.filename] = flight
+        try:
+            response = self._post_following_redirects(dist, flight)
+        except PublishError:
+            raise
+        except Exception as exc:
+            if not is_transport_error(exc):
+                raise
+            return self._after_unknown_fate(step, start, exc)
+        finally:
+            with self._lock:
+                self._in_flight.pop(dist.filename, None)
+        seconds = time.monotonic() - start
+        status = response.status_code
+        if 200 <= status < 300:
+            return UploadResult(_outcome(dist, Status.UPLOADED, seconds))
+        message = server_message(response)
+        self._reporter.debug(f"POST {dist.filename} → {status} {message}")
+        if status in (400, 409) and self._index is not None:
+            recheck = self._recheck(step, seconds)
+            if recheck is not None:
+                return recheck
+        if status in TRANSIENT_STATUSES:
+            return self._after_unknown_fate(step, start, None, message=f"HTTP {status}: {message}")
+        raise self._refusal(dist, status, message)
+
+    def _post_following_redirects(self, dist: Distribution, flight: _InFlight) -> httpx.Response:
+        url = self._url
+        for _ in range(3):
+            response = self._post(url, dist, flight)
+            if not response.is_redirect:
+                return response
+            target = urljoin(url, response.headers.get("location", ""))
+            if response.status_code in (307, 308) and same_origin(url, target):
+                self._reporter.warning(
+                    f"the index redirected the upload from {display_url(url)} to "
+                    f"{display_url(target)}; re-sent there. Set 'repository-url' to "
+                    f"{display_url(target)} to avoid the detour"
+                )
+                url = target
+                continue
+            raise IndexError_(
+                f"the index answered the upload of {dist.filename} with a redirect "
+                f"(HTTP {response.status_code}) to {display_url(target)}; not followed",
+                advice=(
+                    f"set 'repository-url' to the upload endpoint itself "
+                    f"(perhaps {display_url(target)}); credentials are never sent to "
+                    "another origin and an upload is never silently re-sent"
+                    if not same_origin(url, target)
+                    else f"set 'repository-url' to {display_url(target)}"
+                ),
+            )
+        raise IndexError_(f"too many redirects uploading {dist.filename}")
+
+    def _post(self, url: str, dist: Distribution, flight: _InFlight) -> httpx.Response:
+        renewed = [False]
+
+        def attempt() -> httpx.Response:
+            credentials = self._credentials.current()
+            import httpx
+
+            auth: httpx.Auth | httpx._client.UseClientDefault = httpx.USE_CLIENT_DEFAULT
+            if credentials:
+                auth = httpx.BasicAuth(credentials.username, credentials.password)
+            body = MultipartBody(
+                form_fields(dist, self._attestations.get(dist.filename)),
+                file_field="content",
+                path=dist.path,
+                progress=lambda sent: setattr(flight, "sent", sent),
+            )
+            headers = {"Content-Type": body.content_type, "Content-Length": str(body.length)}
+            response = self._http.post(url, content=body, headers=headers, auth=auth)
+            if response.status_code in (401, 403) and not renewed[0] and credentials:
+                renewed[0] = True
+                fresh = self._credentials.renew()
+                if fresh is not None and fresh != credentials:
+                    self._reporter.debug(f"POST {dist.filename} → {response.status_code}; "
+                                         "renewed credentials, retrying")
+                    return attempt()
+            return response
+
+        def transient(response: httpx.Response) -> float | None:
+            if response.status_code in TRANSIENT_STATUSES:
+                return retry_after(response.headers, 1.0)
+            return None
+
+        def on_retry(why: str, delay: float) -> None:
+            self._reporter.warning(f"upload interrupted ({why}); retrying in {delay:.1f} s",
+                                   filename=dist.filename)
+
+        return with_retries(attempt, retries=self._retries, is_transient=transient,
+                            on_retry=on_retry)
+
+    def _recheck(self, step: Step, seconds: float) -> UploadResult | None:
+        assert self._index is not None
+        dist = step.dist
+        page = self._index.project(dist.project)
+        remote = page.files.get(dist.filename)
+        if remote is None:
+            return None
+        comparison = self._index.compare(remote, dist)
+        if comparison.identical:
+            note = "already on the index: it appeared after the check (another job won the race)"
+            if step.comparison is not None:
+                note = "already on the index"
+            return UploadResult(_outcome(dist, Status.SKIPPED_IDENTICAL, seconds, note))
+        error = MismatchError(
+            f"{dist.filename} appeared on the index during the run with different content",
+            details=(f"local {comparison.algorithm}={comparison.local}, "
+                     f"index {comparison.remote_label}",),
+            advice="another build published this version concurrently; the release mixes two "
+            "builds — publish a new version",
+        )
+        outcome = _outcome(dist, Status.MISMATCH, seconds, error.message, comparison.remote_label)
+        return UploadResult(outcome, error)
+
+    def _after_unknown_fate(
+        self, step: Step, start: float, exc: BaseException | None, *, message: str = ""
+    ) -> UploadResult:
+        seconds = time.monotonic() - start
+        if self._index is not None:
+            recheck = self._recheck(step, seconds)
+            if recheck is not None and recheck.error is None:
+                return UploadResult(_outcome(step.dist, Status.UPLOADED, seconds,
+                                             "stored, though the index's answer was lost"))
+            if recheck is not None:
+                return recheck
+        error = IndexError_(
+            f"could not upload {step.dist.filename} to {display_url(self._url)} after "
+            f"{self._retries + 1} attempts" + (f" ({message})" if message else ""),
+            advice="the index may be down or overloaded; re-run the job: files already "
+            "uploaded are skipped",
+        )
+        if exc is not None:
+            error.__cause__ = exc
+        outcome = _outcome(step.dist, Status.FAILED, seconds, error.message)
+        return UploadResult(outcome, error)
+
+    def _refusal(self, dist: Distribution, status: int, message: str) -> PublishError:
+        where = display_url(self._url)
+        if status in (401, 403):
+            return AuthError(
+                f"{where} refused the upload of {dist.filename}: HTTP {status} ({message})",
+                advice=f"{self._profile.kind.value}: {self._profile.auth_hint}"
+                + ("; HTTP 403 can also mean the account may not upload to this project"
+                   if status == 403 else ""),
+            )
+        advice = {
+            405: "'repository-url' looks like a read-only (simple index) URL; use the upload "
+            "endpoint",
+            413: "the file is larger than the index accepts; on PyPI, ask for a file size "
+            "limit increase (https://pypi.org/help/#file-size-limit)",
+        }.get(status, "the index's message above says why; fix the distribution or the "
+              "index settings and re-run (files already uploaded are skipped)")
+        return IndexError_(
+            f"{where} refused {dist.filename}: HTTP {status} ({message})", advice=advice
+        )
+
+
+def _leaders(steps: Sequence[Step]) -> tuple[list[Step], dict[str, list[Step]]]:
+    """The first (smallest) file of each project new to the index goes alone."""
+    leaders: list[Step] = []
+    followers: dict[str, list[Step]] = {}
+    by_project: dict[str, list[Step]] = {}
+    for step in steps:
+        if step.project_is_new:
+            by_project.setdefault(step.dist.project, []).append(step)
+        else:
+            leaders.append(step)
+    for group in by_project.values():
+        group.sort(key=lambda s: s.dist.size)
+        leaders.append(group[0])
+        followers[group[0].dist.filename] = group[1:]
+    order = {s.dist.filename: i for i, s in enumerate(steps)}
+    leaders.sort(key=lambda s: order[s.dist.filename])
+    return leaders, followers
+
+
+def _outcome(
+    dist: Distribution, status: Status, seconds: float, message: str = "", remote: str = ""
+) -> FileOutcome:
+    return FileOutcome(
+        filename=dist.filename,
+        project=dist.project,
+        version=str(dist.version),
+        size=dist.size,
+        status=status,
+        hashes=dist.hashes,
+        seconds=seconds,
+        message=message,
+        remote_hash=remote,
+    )
+
