@@ -110,3 +110,21 @@ def test_help_lists_every_input(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for spec in INPUTS:
         assert f"--{spec.name}" in out
+
+
+def test_credentials_in_the_url_become_basic_auth_on_the_bare_url() -> None:
+    redactor = Redactor()
+    parsed = parse(["--repository-url",
+                    "https://oauth2accesstoken:ya29.tok3n@us-python.pkg.dev/p/r/"], {}, redactor)
+    s = parsed.settings
+    assert s.repository_url == "https://us-python.pkg.dev/p/r/"
+    assert s.upload_credentials is not None
+    assert s.upload_credentials.username == "oauth2accesstoken"
+    assert redactor("ya29.tok3n") == "***"
+    assert not parsed.warnings
+
+
+def test_unusual_user_for_google_is_warned_up_front() -> None:
+    parsed = parse(["--repository-url", "https://us-python.pkg.dev/p/r/", "--password", "tok3n"],
+                   {}, Redactor())
+    assert any("oauth2accesstoken" in w for w in parsed.warnings)

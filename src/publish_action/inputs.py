@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from publish_action import __version__
 from publish_action.errors import InputError
-from publish_action.indexes import classify
+from publish_action.indexes import IndexKind, IndexProfile, classify
 from publish_action.secrets import Redactor, display_url
 from publish_action.settings import (
     Attestations,
@@ -124,8 +124,8 @@ def parse(
         raw[spec.name] = value.strip() if value else spec.default
         if spec.secret:
             redactor.add(raw[spec.name])
-    warnings = tuple(_unknown_env_inputs(environ))
-    settings, notes = _settings(raw, environ)
+    settings, notes, warnings = _settings(raw, environ, redactor)
+    warnings = (*_unknown_env_inputs(environ), *warnings)
     return ParsedInputs(settings=settings, warnings=warnings, notes=notes)
 
 
@@ -197,10 +197,19 @@ def _url(raw: Mapping[str, str], name: str) -> str:
 
 
 def _settings(
-    raw: Mapping[str, str], environ: Mapping[str, str]
-) -> tuple[Settings, tuple[str, ...]]:
+    raw: Mapping[str, str], environ: Mapping[str, str], redactor: Redactor
+) -> tuple[Settings, tuple[str, ...], tuple[str, ...]]:
     notes: list[str] = []
-    repository_url = _url(raw, "repository-url")
+    warnings: list[str] = []
+    repository_url, url_user, url_password = _split_userinfo(_url(raw, "repository-url"))
+    if url_user or url_password:
+        # Credentials in the URL are dropped by indexes that redirect to the bare URL (Google
+        # Artifact Registry does); send them as basic auth to the bare URL instead.
+        user = raw["user"] if raw["user"] != "__token__" else url_user or "__token__"
+        raw = {**raw, "user": user, "password": raw["password"] or url_password}
+        redactor.add(url_password)
+        notes.append("credentials in repository-url are sent as user/password to "
+                     f"{display_url(repository_url)}")
     if urlsplit(repository_url).path.rstrip("/").endswith(("/simple", "/+simple")):
         raise InputError(
             f"repository-url {display_url(repository_url)} is a simple index (read) URL, "
@@ -233,6 +242,7 @@ def _settings(
             advice="publish a new version (or a post release) instead",
         )
     upload = _credentials(raw["user"], raw["password"])
+    warnings.extend(_user_warnings(profile, raw["user"], bool(raw["password"])))
     check = _credentials(raw["check-user"] or raw["user"], raw["check-password"])
     packages_dir = Path(raw["packages-dir"])
     workspace = environ.get("GITHUB_WORKSPACE")
@@ -262,7 +272,29 @@ def _settings(
         work_dir=_work_dir(environ),
         user=raw["user"],
     )
-    return settings, tuple(notes)
+    return settings, tuple(notes), tuple(warnings)
+
+
+def _split_userinfo(url: str) -> tuple[str, str, str]:
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, "", ""
+    from urllib.parse import unquote
+
+    return display_url(url), unquote(parts.username or ""), unquote(parts.password or "")
+
+
+_EXPECTED_USERS = {
+    IndexKind.GOOGLE: ("oauth2accesstoken", "_json_key_base64", "_json_key"),
+    IndexKind.CODEARTIFACT: ("aws",),
+}
+
+
+def _user_warnings(profile: IndexProfile, user: str, has_password: bool) -> list[str]:
+    expected = _EXPECTED_USERS.get(profile.kind)
+    if not has_password or expected is None or user in expected:
+        return []
+    return [f"user {user!r} is unusual for {profile.kind.value}: {profile.auth_hint}"]
 
 
 def _credentials(user: str, password: str) -> Credentials | None:
