@@ -33,3 +33,97 @@ def test_pep691_json() -> None:
     remote = files["demo-1.0.tar.gz"]
     assert remote.url == "http://127.0.0.1:1/f/demo-1.0.tar.gz"
     assert remote.hashes == {"sha256": "cafe", "blake2b_256": "beef"}
+
+
+class _Static:
+    """A loopback index serving fixed pages: stands for an index that lists md5 only."""
+
+    def __init__(self, routes: dict[str, tuple[int, str, bytes]]) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        routes_ = routes
+        self.seen: list[tuple[str, str | None]] = []
+        seen = self.seen
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                seen.append((self.path, self.headers.get("Authorization")))
+                status, ctype, body = routes_.get(self.path, (404, "text/plain", b"no"))
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                if status in (301, 302):
+                    self.send_header("Location", body.decode())
+                    body = b""
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _client(url: str, creds: object = None):  # type: ignore[no-untyped-def]
+    from publish_action.http import make_client
+    from publish_action.report import SilentReporter
+    from publish_action.simple_index import IndexClient
+
+    http = make_client(timeout=5, pool=2)
+    return IndexClient(http, url + "simple/", SilentReporter(), credentials=creds,  # type: ignore[arg-type]
+                       send_credentials_first=False, retries=0)
+
+
+def test_md5_only_page_is_decided_by_downloading(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+
+    from publish_action.distributions import inspect
+    from tests.test_distributions import make_sdist
+
+    local = inspect([make_sdist(tmp_path, "demo", "1.0")], verify=True)[0]
+    data = local.path.read_bytes()
+    md5 = hashlib.md5(data).hexdigest()  # noqa: S324
+    page = f'<a href="/f/demo-1.0.tar.gz#md5={md5}">demo-1.0.tar.gz</a>'.encode()
+    server = _Static({"/simple/demo/": (200, "text/html", page),
+                      "/f/demo-1.0.tar.gz": (200, "application/octet-stream", data)})
+    try:
+        client = _client(server.url)
+        remote = client.project("demo").files["demo-1.0.tar.gz"]
+        same = client.compare(remote, local)
+        assert same.identical and same.algorithm == "sha256"
+        assert ("/f/demo-1.0.tar.gz", None) in server.seen
+        assert client.compare(remote, local, md5_is_enough=True).algorithm == "md5"
+    finally:
+        server.close()
+
+
+def test_cross_origin_redirect_is_not_followed_and_401_is_an_error() -> None:
+    import pytest
+
+    from publish_action.errors import AuthError
+    from publish_action.settings import Credentials
+
+    other = _Static({})
+    server = _Static({"/simple/gone/": (302, "text/plain", f"{other.url}simple/gone/".encode()),
+                      "/simple/private/": (401, "text/plain", b"login please")})
+    try:
+        client = _client(server.url, Credentials("reader", "pw-9999"))
+        page = client.project("gone")
+        assert not page.found and "not followed" in page.note
+        assert other.seen == []
+        with pytest.raises(AuthError) as info:
+            client.project("private")
+        assert "check-user" in (info.value.advice or "")
+        assert "/simple/private/" in info.value.message
+        # anonymous first, then once with the credentials
+        assert [a is not None for p, a in server.seen if p == "/simple/private/"] == [False, True]
+    finally:
+        server.close()
+        other.close()

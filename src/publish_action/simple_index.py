@@ -257,9 +257,16 @@ class IndexClient:
                 advice="check 'index-url' and the network; nothing was uploaded",
             ) from exc
 
-    def compare(self, remote: RemoteFile, local: Distribution) -> Comparison:
-        """Compare by the strongest hash the index gives; download when it gives only md5."""
-        for algorithm in _STRONG:
+    def compare(
+        self, remote: RemoteFile, local: Distribution, *, md5_is_enough: bool = False
+    ) -> Comparison:
+        """Compare by the strongest hash the index gives; download when it gives only md5.
+
+        md5 may not decide a skip (collisions are cheap), but after our own upload it is
+        enough to confirm the index holds what we sent, without downloading it again.
+        """
+        algorithms = (*_STRONG, "md5") if md5_is_enough else _STRONG
+        for algorithm in algorithms:
             theirs = remote.hashes.get(algorithm)
             if theirs:
                 ours = local_digest(local, algorithm)

@@ -85,6 +85,7 @@ class _InFlight:
         self.total = total
         self.sent = 0
         self.start = time.monotonic()
+        self.retried = False  # an earlier attempt may have been stored with its answer lost
 
 
 class Uploader:
@@ -197,7 +198,7 @@ class Uploader:
         except Exception as exc:
             if not is_transport_error(exc):
                 raise
-            return self._after_unknown_fate(step, start, exc)
+            return self._after_unknown_fate(step, start, exc, ours=True)
         finally:
             with self._lock:
                 self._in_flight.pop(dist.filename, None)
@@ -208,11 +209,12 @@ class Uploader:
         message = server_message(response)
         self._reporter.debug(f"POST {dist.filename} → {status} {message}")
         if status in (400, 409) and self._index is not None:
-            recheck = self._recheck(step, seconds)
+            recheck = self._recheck(step, seconds, ours=flight.retried)
             if recheck is not None:
                 return recheck
         if status in TRANSIENT_STATUSES:
-            return self._after_unknown_fate(step, start, None, message=f"HTTP {status}: {message}")
+            return self._after_unknown_fate(step, start, None, ours=flight.retried,
+                                            message=f"HTTP {status}: {message}")
         raise self._refusal(dist, status, message)
 
     def _post_following_redirects(self, dist: Distribution, flight: _InFlight) -> httpx.Response:
@@ -276,13 +278,15 @@ class Uploader:
             return None
 
         def on_retry(why: str, delay: float) -> None:
+            flight.retried = True
             self._reporter.warning(f"upload interrupted ({why}); retrying in {delay:.1f} s",
                                    filename=dist.filename)
 
         return with_retries(attempt, retries=self._retries, is_transient=transient,
                             on_retry=on_retry)
 
-    def _recheck(self, step: Step, seconds: float) -> UploadResult | None:
+    def _recheck(self, step: Step, seconds: float, *, ours: bool) -> UploadResult | None:
+        """Read the index again after an unclear answer; None when the file is not there."""
         assert self._index is not None
         dist = step.dist
         page = self._index.project(dist.project)
@@ -290,10 +294,11 @@ class Uploader:
         if remote is None:
             return None
         comparison = self._index.compare(remote, dist)
+        if comparison.identical and ours:
+            note = "stored by an earlier attempt whose answer was lost"
+            return UploadResult(_outcome(dist, Status.UPLOADED, seconds, note))
         if comparison.identical:
             note = "already on the index: it appeared after the check (another job won the race)"
-            if step.comparison is not None:
-                note = "already on the index"
             return UploadResult(_outcome(dist, Status.SKIPPED_IDENTICAL, seconds, note))
         error = MismatchError(
             f"{dist.filename} appeared on the index during the run with different content",
@@ -306,14 +311,12 @@ class Uploader:
         return UploadResult(outcome, error)
 
     def _after_unknown_fate(
-        self, step: Step, start: float, exc: BaseException | None, *, message: str = ""
+        self, step: Step, start: float, exc: BaseException | None, *, ours: bool,
+        message: str = "",
     ) -> UploadResult:
         seconds = time.monotonic() - start
         if self._index is not None:
-            recheck = self._recheck(step, seconds)
-            if recheck is not None and recheck.error is None:
-                return UploadResult(_outcome(step.dist, Status.UPLOADED, seconds,
-                                             "stored, though the index's answer was lost"))
+            recheck = self._recheck(step, seconds, ours=ours)
             if recheck is not None:
                 return recheck
         error = IndexError_(
