@@ -128,3 +128,14 @@ def test_unusual_user_for_google_is_warned_up_front() -> None:
     parsed = parse(["--repository-url", "https://us-python.pkg.dev/p/r/", "--password", "tok3n"],
                    {}, Redactor())
     assert any("oauth2accesstoken" in w for w in parsed.warnings)
+
+
+def test_values_that_start_with_a_dash_are_values() -> None:
+    s = settings_of(["--password", "-starts-with-dash", "--user", "u"])
+    assert s.upload_credentials is not None
+    assert s.upload_credentials.password == "-starts-with-dash"
+
+
+def test_unknown_flag_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="unrecognized"):
+        settings_of(["--repository", "x"])

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 from publish_action import __version__
@@ -86,9 +86,29 @@ class ParsedInputs:
     notes: tuple[str, ...]
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise InputError(f"{message}", advice="see --help for every input")
+
+
+def _join_values(argv: Sequence[str]) -> list[str]:
+    """`--password -abc` means the value "-abc": every input flag takes a value."""
+    flags = {f"--{spec.name}" for spec in INPUTS}
+    joined: list[str] = []
+    items = iter(argv)
+    for item in items:
+        if item in flags:
+            value = next(items, None)
+            joined.append(item if value is None else f"{item}={value}")
+        else:
+            joined.append(item)
+    return joined
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="publish-action",
+        allow_abbrev=False,
         description=(
             "Publish wheels and sdists to PyPI or any PyPI-compatible index. Re-runs are safe: "
             "files already on the index byte-identical are skipped; a file of the same name "
@@ -116,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 def parse(
     argv: Sequence[str] | None, environ: Mapping[str, str], redactor: Redactor
 ) -> ParsedInputs:
-    args = vars(build_parser().parse_args(argv))
+    args = vars(build_parser().parse_args(None if argv is None else _join_values(argv)))
     raw: dict[str, str] = {}
     for spec in INPUTS:
         flag = args.get(spec.name.replace("-", "_"))

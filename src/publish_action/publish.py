@@ -140,10 +140,9 @@ def _index_client(settings: Settings, reporter: Reporter, http: httpx.Client) ->
         return None
     # Upload credentials go to the check URL only when it is the upload URL's own host.
     credentials = settings.check_credentials
-    if not settings.check_credentials_explicit and not same_origin(
-        settings.index_url, settings.repository_url
-    ):
-        credentials = None
+    if not settings.check_credentials_explicit:
+        same_host = same_origin(settings.index_url, settings.repository_url)
+        credentials = settings.upload_credentials if same_host else None
     return IndexClient(
         http,
         settings.index_url,
@@ -160,7 +159,7 @@ def _plan(run: _Run, dists: Sequence[Distribution], index: IndexClient | None) -
     pages = index.projects(projects, workers=settings.max_parallel) if index else None
     plan = make_plan(dists, pages, settings.on_existing, index.compare if index else _no_compare)
     uploads = len(plan.uploads)
-    present = len(plan.steps) - uploads
+    present = sum(1 for s in plan.steps if s.comparison is not None)
     reporter.info(
         f"checked {len(projects)} project(s): {uploads} file(s) to upload, {present} "
         "already on the index" if index else f"{uploads} file(s) to upload (no index check)"
@@ -296,7 +295,7 @@ def _confirm(run: _Run, index: IndexClient | None, plan: Plan) -> None:
     for item in missing:
         old = run.outcomes[item.dist.filename]
         failed = replace(old, status=Status.FAILED, message=f"accepted but {item.why}")
-        run.record(failed, announce=False)
+        run.record(failed)
     raise error
 
 

@@ -26,7 +26,7 @@ from publish_action.http import (
     with_retries,
 )
 from publish_action.multipart import MultipartBody
-from publish_action.plan import Step
+from publish_action.plan import Action, Step
 from publish_action.report import FileOutcome, Status
 from publish_action.secrets import display_url
 
@@ -209,7 +209,8 @@ class Uploader:
         message = server_message(response)
         self._reporter.debug(f"POST {dist.filename} → {status} {message}")
         if status in (400, 409) and self._index is not None:
-            recheck = self._recheck(step, seconds, ours=flight.retried)
+            recheck = self._recheck(step, seconds, ours=flight.retried,
+                                    answer=f"HTTP {status}: {message}")
             if recheck is not None:
                 return recheck
         if status in TRANSIENT_STATUSES:
@@ -285,7 +286,9 @@ class Uploader:
         return with_retries(attempt, retries=self._retries, is_transient=transient,
                             on_retry=on_retry)
 
-    def _recheck(self, step: Step, seconds: float, *, ours: bool) -> UploadResult | None:
+    def _recheck(
+        self, step: Step, seconds: float, *, ours: bool, answer: str = ""
+    ) -> UploadResult | None:
         """Read the index again after an unclear answer; None when the file is not there."""
         assert self._index is not None
         dist = step.dist
@@ -300,13 +303,22 @@ class Uploader:
         if comparison.identical:
             note = "already on the index: it appeared after the check (another job won the race)"
             return UploadResult(_outcome(dist, Status.SKIPPED_IDENTICAL, seconds, note))
-        error = MismatchError(
-            f"{dist.filename} appeared on the index during the run with different content",
-            details=(f"local {comparison.algorithm}={comparison.local}, "
-                     f"index {comparison.remote_label}",),
-            advice="another build published this version concurrently; the release mixes two "
-            "builds — publish a new version",
-        )
+        hashes = f"local {comparison.algorithm}={comparison.local}, index {comparison.remote_label}"
+        if step.action is Action.OVERWRITE:
+            error = MismatchError(
+                f"the index refused to replace {dist.filename}"
+                + (f" ({answer})" if answer else ""),
+                details=(hashes,),
+                advice="this index does not allow overwriting files (devpi: only volatile "
+                "indexes; pypiserver: only with --overwrite); publish a new version instead",
+            )
+        else:
+            error = MismatchError(
+                f"{dist.filename} appeared on the index during the run with different content",
+                details=(hashes,),
+                advice="another build published this version concurrently; the release mixes "
+                "two builds — publish a new version",
+            )
         outcome = _outcome(dist, Status.MISMATCH, seconds, error.message, comparison.remote_label)
         return UploadResult(outcome, error)
 

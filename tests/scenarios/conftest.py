@@ -1,0 +1,251 @@
+"""Helpers for the end-to-end scenarios: run the real CLI, read its outcome three ways.
+
+Every run goes through ``publish_action.cli.main`` with an empty environment, captures
+stdout/stderr, writes the JSON report, and checks that no secret leaked into any of them.
+What is on the index is always read independently with ``servers.list_files``.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from publish_action.cli import main
+from tests.support import servers
+
+OUTCOMES = (
+    "uploaded",
+    "skipped-identical",
+    "skipped-existing",
+    "mismatch",
+    "failed",
+    "would-upload",
+    "not-attempted",
+)
+_OUTCOME_LINE = re.compile(rf"^({'|'.join(OUTCOMES)})\s+(\S+)  ", re.MULTILINE)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def hashes(paths: Sequence[Path]) -> dict[str, str]:
+    """``{filename: sha256}`` of local files, comparable with ``servers.list_files``."""
+    return {p.name: sha256(p) for p in paths}
+
+
+def path_of(url: str) -> str:
+    return urlsplit(url).path
+
+
+@dataclasses.dataclass
+class Result:
+    """One run of the product: exit code, console, JSON report."""
+
+    code: int
+    out: str
+    err: str
+    report: dict[str, Any]
+    secrets: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+    @property
+    def console_outcomes(self) -> dict[str, str]:
+        """``{filename: outcome word}`` from the per-file console lines.
+
+        A file is reported once, except that an upload the index accepted but never lists is
+        reported again as failed when the confirmation gives up.
+        """
+        found: dict[str, str] = {}
+        for status, filename in _OUTCOME_LINE.findall(self.text):
+            again = (found.get(filename), status) == ("uploaded", "failed")
+            assert filename not in found or again, f"{filename} reported twice:\n{self.text}"
+            found[filename] = status
+        return found
+
+    @property
+    def report_outcomes(self) -> dict[str, str]:
+        return {f["filename"]: f["status"] for f in self.report["files"]}
+
+    def assert_outcomes(self, expected: dict[str, str]) -> None:
+        """The console lines and the JSON report both say exactly ``expected``."""
+        assert self.console_outcomes == expected, self.describe()
+        assert self.report_outcomes == expected, self.describe()
+        assert self.report["exit_code"] == self.code
+
+    def line_with(self, *needles: str) -> str:
+        """The single console line containing every needle."""
+        lines = [ln for ln in self.text.splitlines() if all(n in ln for n in needles)]
+        assert len(lines) == 1, f"expected one line with {needles}, got {lines}\n{self.describe()}"
+        return lines[0]
+
+    def describe(self) -> str:
+        return (
+            f"exit {self.code}\n--- stdout ---\n{self.out}--- stderr ---\n{self.err}"
+            f"--- report ---\n{json.dumps(self.report, indent=1)[:4000]}"
+        )
+
+
+class Publisher:
+    """Runs ``publish_action.cli.main`` against a (possibly proxied) index."""
+
+    def __init__(self, tmp: Path) -> None:
+        self._tmp = tmp
+        self._runs = 0
+
+    def __call__(
+        self,
+        index: servers.RunningIndex | None,
+        packages_dir: Path,
+        *extra: str,
+        credentials: bool = True,
+    ) -> Result:
+        self._runs += 1
+        report_path = self._tmp / f"report-{self._runs}.json"
+        argv = ["--packages-dir", str(packages_dir), "--confirm-timeout", "2",
+                "--report-path", str(report_path)]
+        secrets: tuple[str, ...] = ()
+        if index is not None:
+            argv += ["--repository-url", index.upload_url]
+            if credentials:
+                # "=" form: a generated password may start with "-" (argparse would take it
+                # for an option)
+                argv += [f"--user={index.username}", f"--password={index.password}"]
+                basic = base64.b64encode(f"{index.username}:{index.password}".encode()).decode()
+                secrets = (index.password, basic)
+        argv += list(extra)
+        for arg in extra:
+            if arg.startswith(("--check-password=", "--password=")):
+                secrets += (arg.split("=", 1)[1],)
+        out, err = io.StringIO(), io.StringIO()
+        code = main(argv, environ={}, stdout=out, stderr=err)
+        report: dict[str, Any] = (
+            json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
+        )
+        result = Result(code, out.getvalue(), err.getvalue(), report, secrets)
+        report_text = report_path.read_text(encoding="utf-8") if report_path.exists() else ""
+        for secret in secrets:
+            assert secret not in result.out, "a secret leaked into stdout"
+            assert secret not in result.err, "a secret leaked into stderr"
+            assert secret not in report_text, "a secret leaked into the JSON report"
+        return result
+
+
+@pytest.fixture
+def publish(tmp_path: Path) -> Publisher:
+    return Publisher(tmp_path / "reports")
+
+
+@pytest.fixture
+def project(request: pytest.FixtureRequest) -> str:
+    """A project name unique to this test (and parameter), so tests share servers safely."""
+    name = request.node.name.removeprefix("test_")
+    return "sc-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+@pytest.fixture
+def dist_dir(tmp_path: Path) -> Callable[..., Path]:
+    """``dist_dir(*files)``: a fresh packages-dir holding copies of ``files``."""
+    count = [0]
+
+    def make(*files: Path) -> Path:
+        count[0] += 1
+        folder = tmp_path / f"packages-{count[0]}"
+        folder.mkdir()
+        for path in files:
+            shutil.copy2(path, folder / path.name)
+        return folder
+
+    return make
+
+
+def seed(index: servers.RunningIndex, files: Sequence[Path]) -> None:
+    """Put files on the index without product code."""
+    for path in files:
+        response = servers.raw_upload(index, path)
+        assert response.status_code < 300, (response.status_code, response.text[:500])
+
+
+def devpi_stage(
+    devpi_index: servers.RunningIndex, name: str, *, volatile: bool
+) -> servers.RunningIndex:
+    """A new index ``uploader/<name>`` on the session's devpi-server, with its own flags."""
+    stage = re.sub(r"[^a-z0-9]+", "-", name.lower())[-60:].strip("-")
+    with httpx.Client(base_url=devpi_index.root_url, timeout=30.0, trust_env=False) as client:
+        response = client.put(
+            f"/{devpi_index.username}/{stage}",
+            json={"type": "stage", "bases": [], "volatile": volatile,
+                  "acl_upload": [devpi_index.username]},
+            auth=(devpi_index.username, devpi_index.password),
+            headers={"Accept": "application/json"},
+        )
+    assert response.status_code < 300, response.text[:500]
+    base = f"{devpi_index.root_url}{devpi_index.username}/{stage}/"
+    return dataclasses.replace(devpi_index, upload_url=base, index_url=base + "+simple/")
+
+
+@pytest.fixture
+def strict_index(
+    request: pytest.FixtureRequest, any_index: servers.RunningIndex, project: str
+) -> servers.RunningIndex:
+    """An index that refuses to replace a file: pypiserver as started (no --overwrite), or a
+    non-volatile devpi index (the session's devpi index is volatile: it silently replaces)."""
+    if any_index.kind == "devpi":
+        return devpi_stage(any_index, project, volatile=False)
+    return any_index
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
+    """Fail any name lookup (the socket guard already stops non-loopback connects)."""
+    import socket
+
+    attempts: list[object] = []
+
+    def refuse(*args: object, **kwargs: object) -> Any:
+        attempts.append(args)
+        raise AssertionError(f"network lookup attempted: {args[:2]}")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    yield attempts
+    assert attempts == []
+
+
+def pip_download(index_url: str, requirement: str, dest: Path, *, sdist: bool) -> list[Path]:
+    """Download with the real pip, as a user would; loopback only, no cache, no config."""
+    assert urlsplit(index_url).hostname == "127.0.0.1"
+    argv = [
+        sys.executable, "-m", "pip", "download", "--isolated", "--no-cache-dir",
+        "--disable-pip-version-check", "--no-input", "--no-deps",
+        "--index-url", index_url, "--trusted-host", "127.0.0.1",
+        "--dest", str(dest),
+    ]
+    # An sdist needs its metadata prepared: with the backend already installed, offline.
+    argv += ["--no-binary", ":all:", "--no-build-isolation"] if sdist else [
+        "--only-binary", ":all:"]
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()
+           and not k.startswith("PIP_")}
+    env["NO_PROXY"] = "*"
+    before = set(dest.iterdir()) if dest.exists() else set()
+    done = subprocess.run([*argv, requirement], capture_output=True, text=True, env=env,
+                          timeout=120, check=False)
+    assert done.returncode == 0, f"pip download failed:\n{done.stdout}\n{done.stderr}"
+    return sorted(set(dest.iterdir()) - before)
