@@ -21,6 +21,7 @@ from publish_action.secrets import Redactor, display_url
 from publish_action.settings import Attestations, Settings, TrustedPublishing
 from publish_action.simple_index import Comparison, IndexClient, RemoteFile
 from publish_action.upload import Uploader
+from publish_action.upload import file_outcome as _outcome
 
 if TYPE_CHECKING:
     import httpx
@@ -100,14 +101,14 @@ def _pipeline(
         if error is not None:
             for step in plan.uploads:
                 run.record(_outcome(step.dist, Status.NOT_ATTEMPTED,
-                                    "not sent: the run stopped on a mismatch"))
+                                    message="not sent: the run stopped on a mismatch"))
             raise error
         if not plan.uploads:
             reporter.info("nothing to upload: every file is already on the index")
             return
         if settings.dry_run:
             for step in plan.uploads:
-                run.record(_outcome(step.dist, Status.WOULD_UPLOAD, _why_upload(step)))
+                run.record(_outcome(step.dist, Status.WOULD_UPLOAD, message=_why_upload(step)))
             return
         credentials, publisher = _credentials(settings, reporter, http, dists, environ, redactor)
         since = run.lap("credentials", since)
@@ -179,7 +180,7 @@ def _plan(run: _Run, dists: Sequence[Distribution], index: IndexClient | None) -
                 filename=step.dist.filename,
             )
         if status is not None:
-            run.record(_outcome(step.dist, status, _why_skip(step), _remote(step)))
+            run.record(_outcome(step.dist, status, message=_why_skip(step), remote=_remote(step)))
     return plan
 
 
@@ -315,18 +316,3 @@ def _why_skip(step: Step) -> str:
 
 def _why_upload(step: Step) -> str:
     return "would overwrite the index's copy" if step.action is Action.OVERWRITE else ""
-
-
-def _outcome(
-    dist: Distribution, status: Status, message: str = "", remote: str = ""
-) -> FileOutcome:
-    return FileOutcome(
-        filename=dist.filename,
-        project=dist.project,
-        version=str(dist.version),
-        size=dist.size,
-        status=status,
-        hashes=dist.hashes,
-        message=message,
-        remote_hash=remote,
-    )

@@ -163,14 +163,14 @@ class Uploader:
 
     def _guarded(self, step: Step) -> UploadResult:
         if self._stop.is_set():
-            return UploadResult(_outcome(step.dist, Status.NOT_ATTEMPTED, 0.0, "an earlier "
+            return UploadResult(file_outcome(step.dist, Status.NOT_ATTEMPTED, 0.0, "an earlier "
                                          "file failed, so this one was not sent"))
         start = time.monotonic()
         try:
             return self.upload_one(step)
         except PublishError as error:
             status = Status.MISMATCH if isinstance(error, MismatchError) else Status.FAILED
-            outcome = _outcome(step.dist, status, time.monotonic() - start, error.message)
+            outcome = file_outcome(step.dist, status, time.monotonic() - start, error.message)
             return UploadResult(outcome, error)
 
     def _monitor(self) -> None:
@@ -205,7 +205,7 @@ class Uploader:
         seconds = time.monotonic() - start
         status = response.status_code
         if 200 <= status < 300:
-            return UploadResult(_outcome(dist, Status.UPLOADED, seconds))
+            return UploadResult(file_outcome(dist, Status.UPLOADED, seconds))
         message = server_message(response)
         self._reporter.debug(f"POST {dist.filename} → {status} {message}")
         if status in (400, 409) and self._index is not None:
@@ -299,10 +299,10 @@ class Uploader:
         comparison = self._index.compare(remote, dist)
         if comparison.identical and ours:
             note = "stored by an earlier attempt whose answer was lost"
-            return UploadResult(_outcome(dist, Status.UPLOADED, seconds, note))
+            return UploadResult(file_outcome(dist, Status.UPLOADED, seconds, note))
         if comparison.identical:
             note = "already on the index: it appeared after the check (another job won the race)"
-            return UploadResult(_outcome(dist, Status.SKIPPED_IDENTICAL, seconds, note))
+            return UploadResult(file_outcome(dist, Status.SKIPPED_IDENTICAL, seconds, note))
         hashes = f"local {comparison.algorithm}={comparison.local}, index {comparison.remote_label}"
         if step.action is Action.OVERWRITE:
             error = MismatchError(
@@ -319,7 +319,9 @@ class Uploader:
                 advice="another build published this version concurrently; the release mixes "
                 "two builds — publish a new version",
             )
-        outcome = _outcome(dist, Status.MISMATCH, seconds, error.message, comparison.remote_label)
+        outcome = file_outcome(
+            dist, Status.MISMATCH, seconds, error.message, comparison.remote_label
+        )
         return UploadResult(outcome, error)
 
     def _after_unknown_fate(
@@ -339,7 +341,7 @@ class Uploader:
         )
         if exc is not None:
             error.__cause__ = exc
-        outcome = _outcome(step.dist, Status.FAILED, seconds, error.message)
+        outcome = file_outcome(step.dist, Status.FAILED, seconds, error.message)
         return UploadResult(outcome, error)
 
     def _refusal(self, dist: Distribution, status: int, message: str) -> PublishError:
@@ -382,9 +384,11 @@ def _leaders(steps: Sequence[Step]) -> tuple[list[Step], dict[str, list[Step]]]:
     return leaders, followers
 
 
-def _outcome(
-    dist: Distribution, status: Status, seconds: float, message: str = "", remote: str = ""
+def file_outcome(
+    dist: Distribution, status: Status, seconds: float = 0.0, message: str = "",
+    remote: str = "",
 ) -> FileOutcome:
+    """The reported outcome of one distribution."""
     return FileOutcome(
         filename=dist.filename,
         project=dist.project,
