@@ -26,6 +26,8 @@ from publish_action.upload import file_outcome as _outcome
 if TYPE_CHECKING:
     import httpx
 
+    from publish_action.trusted_publishing import TrustedPublisher
+
 _PLAN_STATUS = {
     Action.SKIP_IDENTICAL: Status.SKIPPED_IDENTICAL,
     Action.SKIP_EXISTING: Status.SKIPPED_EXISTING,
@@ -113,7 +115,7 @@ def _pipeline(
         credentials, publisher = _credentials(settings, reporter, http, dists, environ, redactor)
         since = run.lap("credentials", since)
         attestations = _attestations(settings, reporter, plan.uploads, publisher, environ,
-                                     trust_config)
+                                     trust_config, redactor)
         since = run.lap("attestations", since)
         _upload(run, http, index, plan, credentials, attestations)
         since = run.lap("upload", since)
@@ -195,7 +197,7 @@ def _credentials(
     dists: Sequence[Distribution],
     environ: Mapping[str, str],
     redactor: Redactor,
-) -> tuple[CredentialSource, object | None]:
+) -> tuple[CredentialSource, TrustedPublisher | None]:
     if settings.trusted_publishing is TrustedPublishing.NEVER:
         return StaticCredentials(settings.upload_credentials), None
     if settings.upload_credentials and settings.trusted_publishing is TrustedPublishing.AUTO:
@@ -219,30 +221,24 @@ def _attestations(
     settings: Settings,
     reporter: Reporter,
     uploads: Sequence[Step],
-    publisher: object | None,
+    publisher: TrustedPublisher | None,
     environ: Mapping[str, str],
     trust_config: object | None,
+    redactor: Redactor,
 ) -> dict[str, str]:
     if settings.attestations is Attestations.FALSE:
         return {}
-    if settings.attestations is Attestations.AUTO:
-        if publisher is None:
-            reporter.info("attestations: off (they are signed with the trusted-publishing "
-                          "identity, and this run uses configured credentials)")
-            return {}
-        if not settings.index.is_pypi:
-            reporter.info(f"attestations: off ({settings.index.kind.value} is not known to "
-                          "accept PEP 740 attestations; set 'attestations: true' to send them)")
-            return {}
+    # Cheap to import: sigstore and pypi-attestations load only when signing really runs.
     from publish_action import attestations
 
     return attestations.prepare(
         settings,
         reporter,
         [step.dist for step in uploads],
-        publisher,  # type: ignore[arg-type]
+        publisher,
         environ=environ,
         trust_config=trust_config,
+        redactor=redactor,
     )
 
 
