@@ -48,3 +48,11 @@ def test_json_report_is_versioned_and_atomic(tmp_path: Path) -> None:
     assert data["files"][0]["sha256"] == "a" * 64
     assert "1 file(s) differ" in data["error"]
     assert [p.name for p in path.parent.iterdir()] == ["report.json"]
+
+
+def test_console_never_emits_a_workflow_command() -> None:
+    out = io.StringIO()
+    reporter = ConsoleReporter(Redactor(), out=out, err=out)
+    reporter.info("ok line\n::add-mask::x\n  ::error::from the index")
+    assert not any(line.lstrip().startswith("::") for line in out.getvalue().splitlines())
+    assert "ok line" in out.getvalue()

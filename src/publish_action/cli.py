@@ -37,6 +37,11 @@ def main(
         parsed = inputs.parse(argv, env, redactor)
     except PublishError as error:
         err.write(redactor(error.render()) + "\n")
+        if env.get("GITHUB_ACTIONS") == "true":
+            # No reporter exists yet: annotate the input error so it shows on the run's page.
+            from publish_action.github import escape_data
+
+            out.write(f"::error title=publish-action::{escape_data(redactor(error.message))}\n")
         return int(error.exit_code)
     except SystemExit as exit_:  # argparse: --help, --version, or a usage error
         return 0 if exit_.code in (0, None) else int(ExitCode.INPUT)

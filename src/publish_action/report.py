@@ -109,8 +109,12 @@ class ConsoleReporter:
         self._lock = threading.Lock()
 
     def _write(self, stream: TextIO, text: str) -> None:
+        lines = self._redact(text).split("\n")
+        # We print an index's own words; none may pass for a GitHub workflow command.
+        safe = "\n".join(f"  {ln.lstrip()}".replace("::", ": :", 1)
+                         if ln.lstrip().startswith("::") else ln for ln in lines)
         with self._lock:
-            stream.write(self._redact(text) + "\n")
+            stream.write(safe + "\n")
             stream.flush()
 
     def info(self, message: str) -> None:

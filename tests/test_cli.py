@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import io
+
+from publish_action.cli import main
+
+
+def test_input_error_is_annotated_under_github_only() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["--dry-run", "perhaps"], {"GITHUB_ACTIONS": "true"}, stdout=out, stderr=err) == 2
+    assert "input 'dry-run' must be true or false" in err.getvalue()
+    assert out.getvalue().startswith("::error title=publish-action::input 'dry-run'")
+    out2 = io.StringIO()
+    assert main(["--dry-run", "perhaps"], {}, stdout=out2, stderr=io.StringIO()) == 2
+    assert out2.getvalue() == ""
+
+
+def test_internal_error_prints_traceback_and_exits_1(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import publish_action.publish as publish_module
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(publish_module, "publish", boom)
+    err = io.StringIO()
+    code = main(["--packages-dir", str(tmp_path)], {}, stdout=io.StringIO(), stderr=err)
+    assert code == 1
+    assert "Traceback" in err.getvalue() and "RuntimeError: kaboom" in err.getvalue()
+    assert "this is a bug in publish-action" in err.getvalue()
