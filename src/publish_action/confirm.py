@@ -30,24 +30,26 @@ def confirm(
     reporter: Reporter,
     *,
     timeout: float,
+    first_round: Sequence[Missing] | None = None,
 ) -> list[Missing]:
-    """Return the uploaded files the index does not show with the expected content."""
-    pending = list(dists)
+    """Return the uploaded files the index does not show with the expected content.
+
+    `first_round` is the result of a `check_listed` already made (during the uploads).
+    """
+    missing = list(first_round) if first_round is not None else check_listed(index, dists)
     deadline = time.monotonic() + timeout
     delay = 0.25
-    missing: list[Missing] = []
-    while True:
-        missing = _round(index, pending)
-        if not missing or time.monotonic() + delay > deadline:
-            return missing
+    while missing and time.monotonic() + delay <= deadline:
         reporter.debug(f"{len(missing)} uploaded file(s) not listed yet; reading again in "
                        f"{delay:.1f} s")
         time.sleep(delay)
-        pending = [m.dist for m in missing]
+        missing = check_listed(index, [m.dist for m in missing])
         delay = min(delay * 2, 4.0)
+    return missing
 
 
-def _round(index: IndexClient, dists: Sequence[Distribution]) -> list[Missing]:
+def check_listed(index: IndexClient, dists: Sequence[Distribution]) -> list[Missing]:
+    """One read of each project's page: which of `dists` it does not list as uploaded."""
     pages = index.projects([d.project for d in dists], workers=4)
     missing = []
     for dist in dists:

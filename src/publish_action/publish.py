@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from publish_action import __version__
-from publish_action.confirm import confirm, missing_error
+from publish_action.confirm import Missing, check_listed, confirm, missing_error
 from publish_action.credentials import CredentialSource, StaticCredentials
 from publish_action.distributions import Distribution, discover, inspect
 from publish_action.errors import ExitCode, PublishError
@@ -117,9 +117,9 @@ def _pipeline(
         attestations = _attestations(settings, reporter, plan.uploads, publisher, environ,
                                      trust_config, redactor)
         since = run.lap("attestations", since)
-        _upload(run, http, index, plan, credentials, attestations)
+        first_reads = _upload(run, http, index, plan, credentials, attestations)
         since = run.lap("upload", since)
-        _confirm(run, index, plan)
+        _confirm(run, index, plan, first_reads)
         run.lap("confirm", since)
 
 
@@ -249,7 +249,7 @@ def _upload(
     plan: Plan,
     credentials: CredentialSource,
     attestations: Mapping[str, str],
-) -> None:
+) -> list[tuple[Sequence[Distribution], list[Missing]]]:
     settings = run.settings
     uploader = Uploader(
         http,
@@ -262,15 +262,31 @@ def _upload(
         max_parallel=settings.max_parallel,
         attestations=attestations,
     )
-    results = uploader.upload_all(plan.uploads)
+    first_reads: list[tuple[Sequence[Distribution], list[Missing]]] = []
+
+    def read_back(dists: Sequence[Distribution]) -> None:
+        # The first confirmation read of a project overlaps other projects' uploads.
+        assert index is not None
+        first_reads.append((dists, check_listed(index, dists)))
+
+    confirming = settings.confirm and index is not None
+    results = uploader.upload_all(plan.uploads, after_project=read_back if confirming else None)
+    for future in uploader.after_project_results:
+        future.result()  # a refused or failed read surfaces here, as the error it is
     for result in results:
         run.record(result.outcome, announce=False)
     errors = [r.error for r in results if r.error is not None]
     if errors:
         raise errors[0]
+    return first_reads
 
 
-def _confirm(run: _Run, index: IndexClient | None, plan: Plan) -> None:
+def _confirm(
+    run: _Run,
+    index: IndexClient | None,
+    plan: Plan,
+    first_reads: Sequence[tuple[Sequence[Distribution], list[Missing]]],
+) -> None:
     settings, reporter = run.settings, run.reporter
     uploaded = [
         s.dist for s in plan.uploads if run.outcomes[s.dist.filename].status is Status.UPLOADED
@@ -280,7 +296,11 @@ def _confirm(run: _Run, index: IndexClient | None, plan: Plan) -> None:
     if index is None:
         reporter.info("uploads not confirmed: no index-url is known to read them back")
         return
-    missing = confirm(index, uploaded, reporter, timeout=settings.confirm_timeout)
+    read = {d.filename for dists, _ in first_reads for d in dists}
+    first = [m for _, missing in first_reads for m in missing]
+    first += check_listed(index, [d for d in uploaded if d.filename not in read])
+    missing = confirm(index, uploaded, reporter, timeout=settings.confirm_timeout,
+                      first_round=first)
     if not missing:
         reporter.info(f"confirmed: the index lists all {len(uploaded)} uploaded file(s)")
         return

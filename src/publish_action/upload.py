@@ -7,10 +7,12 @@ mismatch. The server's text alone never decides that a file "already exists".
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -46,6 +48,9 @@ _FORM_NAMES = {
     "license_files": "license_file",
 }
 _PROGRESS_EVERY = 10.0
+LARGE_FILE = 16 * 1024 * 1024
+
+AfterProject = Callable[[Sequence["Distribution"]], object]
 
 
 def form_fields(dist: Distribution, attestations: str | None) -> list[tuple[str, str]]:
@@ -112,18 +117,27 @@ class Uploader:
         self._max_parallel = max_parallel
         self._attestations = attestations or {}
         self._in_flight: dict[str, _InFlight] = {}
+        self._large_slot = threading.Semaphore(1)
+        self.after_project_results: list[Future[object]] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
 
     # -- orchestration ---------------------------------------------------------------------
 
-    def upload_all(self, steps: Sequence[Step]) -> list[UploadResult]:
-        """Upload in parallel; a project new to the index gets its first file alone."""
+    def upload_all(
+        self, steps: Sequence[Step], *, after_project: AfterProject | None = None
+    ) -> list[UploadResult]:
+        """Upload in parallel; a project new to the index gets its first file alone.
+
+        `after_project(dists)` runs in the pool as soon as every file of a project is
+        uploaded (the confirmation read), overlapping with other projects' uploads.
+        """
         leaders, followers = _leaders(steps)
         results: dict[str, UploadResult] = {}
+        pending = Counter(step.dist.project for step in steps)
         done = threading.Event()
-        remaining = [len(steps)]
         crashed: list[BaseException] = []
+        self.after_project_results = []
         monitor = threading.Thread(target=self._monitor, daemon=True)
         monitor.start()
         with ThreadPoolExecutor(max_workers=self._max_parallel) as pool:
@@ -136,17 +150,23 @@ class Uploader:
                     self._stop.set()
                     done.set()
                     return
-                with self._lock:
-                    results[step.dist.filename] = result
-                    remaining[0] -= 1
                 self._reporter.file_done(result.outcome)
                 if result.error is not None:
                     self._stop.set()
                 for follower in followers.pop(step.dist.filename, []):
                     submit(follower)
                 with self._lock:
-                    if remaining[0] == 0:
-                        done.set()
+                    results[step.dist.filename] = result
+                    pending[step.dist.project] -= 1
+                    project_done = pending[step.dist.project] == 0
+                    all_done = len(results) == len(steps)
+                if project_done and after_project is not None and not self._stop.is_set():
+                    uploaded = [s.dist for s in steps if s.dist.project == step.dist.project
+                                and results[s.dist.filename].outcome.status is Status.UPLOADED]
+                    if uploaded:
+                        self.after_project_results.append(pool.submit(after_project, uploaded))
+                if all_done:
+                    done.set()
 
             def submit(step: Step) -> None:
                 future = pool.submit(self._guarded, step)
@@ -166,8 +186,12 @@ class Uploader:
             return UploadResult(file_outcome(step.dist, Status.NOT_ATTEMPTED, 0.0, "an earlier "
                                          "file failed, so this one was not sent"))
         start = time.monotonic()
+        # Large files go one at a time: the index's CPU and disk are the limit for them, and
+        # several at once measurably slow pypiserver and devpi down (see bench/results).
+        slot = self._large_slot if step.dist.size >= LARGE_FILE else contextlib.nullcontext()
         try:
-            return self.upload_one(step)
+            with slot:
+                return self.upload_one(step)
         except PublishError as error:
             status = Status.MISMATCH if isinstance(error, MismatchError) else Status.FAILED
             outcome = file_outcome(step.dist, status, time.monotonic() - start, error.message)
