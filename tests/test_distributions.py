@@ -108,3 +108,17 @@ def test_verify_metadata_false_still_needs_name_and_version(tmp_path: Path) -> N
     assert inspect([lax], verify=False)[0].project == "lax"
     with pytest.raises(DistributionError):
         inspect([lax], verify=True)
+
+
+def test_corrupt_deflate_stream_is_a_distribution_error(tmp_path: Path) -> None:
+    path = tmp_path / "deflated-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("deflated-1.0.dist-info/METADATA",
+                         METADATA.format(name="deflated", version="1.0") * 50)
+    data = bytearray(path.read_bytes())
+    start = data.index(b"deflated-1.0.dist-info/METADATA") + len("deflated-1.0.dist-info/METADATA")
+    for i in range(start, start + 40):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(DistributionError, match="invalid"):
+        inspect([path], verify=True)

@@ -18,7 +18,6 @@ def test_defaults_match_gh_action_pypi_publish() -> None:
     s = settings_of()
     assert s.repository_url == "https://upload.pypi.org/legacy/"
     assert s.index_url == "https://pypi.org/simple/"
-    assert s.user == "__token__"
     assert s.upload_credentials is None
     assert s.packages_dir == Path("dist")
     assert s.on_existing is OnExisting.SKIP_IDENTICAL
@@ -38,7 +37,6 @@ def test_flag_beats_environment_and_empty_means_unset() -> None:
     env = {"INPUT_PACKAGES-DIR": "from-env", "INPUT_USER": ""}
     s = settings_of(["--packages-dir", "from-flag"], env)
     assert s.packages_dir == Path("from-flag")
-    assert s.user == "__token__"
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("TRUE", True), ("yes", True), ("1", True),
@@ -139,3 +137,30 @@ def test_values_that_start_with_a_dash_are_values() -> None:
 def test_unknown_flag_is_an_input_error() -> None:
     with pytest.raises(InputError, match="unrecognized"):
         settings_of(["--repository", "x"])
+
+
+def test_token_as_the_url_user_name() -> None:
+    redactor = Redactor()
+    parsed = parse(["--repository-url", "https://s3cr3tT0k@push.example/acme/"], {}, redactor)
+    creds = parsed.settings.upload_credentials
+    assert creds is not None and (creds.username, creds.password) == ("s3cr3tT0k", "")
+    assert redactor("s3cr3tT0k") == "***"
+
+
+def test_check_user_without_password_is_warned() -> None:
+    parsed = parse(["--check-user", "reader"], {}, Redactor())
+    assert any("check-user" in w for w in parsed.warnings)
+
+
+def test_forced_attestations_without_trusted_publishing_is_refused_up_front() -> None:
+    with pytest.raises(InputError, match="needs trusted publishing"):
+        settings_of(["--attestations", "true", "--password", "pw-1234"])
+    with pytest.raises(InputError, match="needs trusted publishing"):
+        settings_of(["--attestations", "true", "--trusted-publishing", "never"])
+    assert settings_of(["--attestations", "true"]).attestations is Attestations.TRUE
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "99999"])
+def test_confirm_timeout_must_be_finite_and_bounded(value: str) -> None:
+    with pytest.raises(InputError, match="confirm-timeout"):
+        settings_of(["--confirm-timeout", value])

@@ -78,7 +78,7 @@ def _client(url: str, creds: object = None):  # type: ignore[no-untyped-def]
 
     http = make_client(timeout=5, pool=2)
     return IndexClient(http, url + "simple/", SilentReporter(), credentials=creds,  # type: ignore[arg-type]
-                       send_credentials_first=False, retries=0)
+                       retries=0)
 
 
 def test_md5_only_page_is_decided_by_downloading(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -122,8 +122,30 @@ def test_cross_origin_redirect_is_not_followed_and_401_is_an_error() -> None:
             client.project("private")
         assert "check-user" in (info.value.advice or "")
         assert "/simple/private/" in info.value.message
-        # anonymous first, then once with the credentials
-        assert [a is not None for p, a in server.seen if p == "/simple/private/"] == [False, True]
+        # credentials are sent with the read itself: a 404 for an anonymous read is no proof
+        assert [a is not None for p, a in server.seen if p == "/simple/private/"] == [True]
     finally:
         server.close()
         other.close()
+
+
+def test_malformed_pages_are_errors_never_an_empty_project() -> None:
+    import pytest
+
+    from publish_action.errors import IndexError_
+
+    server = _Static({
+        "/simple/listy/": (200, "application/vnd.pypi.simple.v1+json", b"[1, 2]"),
+        "/simple/nofiles/": (200, "application/vnd.pypi.simple.v1+json", b'{"name": "x"}'),
+        "/simple/login/": (200, "text/html",
+                           b"<html><form action=/login><input type=password></form></html>"),
+        "/simple/empty/": (200, "text/html", b"<html><body></body></html>"),
+    })
+    try:
+        client = _client(server.url)
+        for name in ("listy", "nofiles", "login"):
+            with pytest.raises(IndexError_, match="not a simple index page"):
+                client.project(name)
+        assert client.project("empty").files == {}  # a real, empty project page
+    finally:
+        server.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -131,7 +132,7 @@ class _Inspection:
             if kind == "wheel" or self.path.name.endswith(".zip"):
                 return self._from_zip(kind)
             return self._from_tar()
-        except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, zlib.error) as exc:
             self.problems.append(f"cannot read the archive ({exc or type(exc).__name__})")
             return None
 

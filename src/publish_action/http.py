@@ -49,7 +49,8 @@ def same_origin(a: str, b: str) -> bool:
 def is_transport_error(exc: BaseException) -> bool:
     import httpx
 
-    return isinstance(exc, httpx.TransportError)
+    # A body that fails to decode is a garbled transfer too (a proxy, a broken gzip).
+    return isinstance(exc, (httpx.TransportError, httpx.DecodingError))
 
 
 def backoff_delays(retries: int, *, base: float = 0.5, cap: float = 8.0) -> list[float]:

@@ -195,13 +195,15 @@ def _choice(raw: Mapping[str, str], name: str, enum: type[E]) -> E:
     raise InputError(f"input '{name}' must be one of {allowed}, not {raw[name]!r}")
 
 
-def _number(raw: Mapping[str, str], name: str, cast: Callable[[str], float], low: float) -> float:
+def _number(
+    raw: Mapping[str, str], name: str, cast: Callable[[str], float], low: float, high: float
+) -> float:
     try:
         value = cast(raw[name])
     except ValueError:
         raise InputError(f"input '{name}' must be a number, not {raw[name]!r}") from None
-    if value < low:
-        raise InputError(f"input '{name}' must be at least {low:g}, not {raw[name]!r}")
+    if not low <= value <= high:  # also refuses nan
+        raise InputError(f"input '{name}' must be from {low:g} to {high:g}, not {raw[name]!r}")
     return value
 
 
@@ -222,12 +224,15 @@ def _settings(
     notes: list[str] = []
     warnings: list[str] = []
     repository_url, url_user, url_password = _split_userinfo(_url(raw, "repository-url"))
+    token_as_user = False
     if url_user or url_password:
         # Credentials in the URL are dropped by indexes that redirect to the bare URL (Google
         # Artifact Registry does); send them as basic auth to the bare URL instead.
         user = raw["user"] if raw["user"] != "__token__" else url_user or "__token__"
         raw = {**raw, "user": user, "password": raw["password"] or url_password}
-        redactor.add(url_password)
+        # https://TOKEN@host/ (Gemfury-style): the user name is the secret.
+        token_as_user = bool(url_user) and not raw["password"]
+        redactor.add(url_user if token_as_user else url_password)
         notes.append("credentials in repository-url are sent as user/password to "
                      f"{display_url(repository_url)}")
     if urlsplit(repository_url).path.rstrip("/").endswith(("/simple", "/+simple")):
@@ -261,9 +266,14 @@ def _settings(
             "file to be replaced",
             advice="publish a new version (or a post release) instead",
         )
-    upload = _credentials(raw["user"], raw["password"])
+    upload = _credentials(raw["user"], raw["password"], redactor, token_as_user=token_as_user)
     warnings.extend(_user_warnings(profile, raw["user"], bool(raw["password"])))
-    check = _credentials(raw["check-user"] or raw["user"], raw["check-password"])
+    check = _credentials(raw["check-user"] or raw["user"], raw["check-password"], redactor)
+    if raw["check-user"] and not raw["check-password"]:
+        warnings.append("'check-user' is ignored without 'check-password'")
+    attestations = _choice(raw, "attestations", Attestations)
+    trusted = _choice(raw, "trusted-publishing", TrustedPublishing)
+    _check_attestations(attestations, trusted, has_password=upload is not None)
     packages_dir = Path(raw["packages-dir"])
     workspace = environ.get("GITHUB_WORKSPACE")
     if not packages_dir.is_absolute() and workspace and not packages_dir.exists():
@@ -283,14 +293,13 @@ def _settings(
         print_hash=_bool(raw, "print-hash"),
         verbose=_bool(raw, "verbose"),
         confirm=_bool(raw, "confirm"),
-        confirm_timeout=_number(raw, "confirm-timeout", float, 0),
-        trusted_publishing=_choice(raw, "trusted-publishing", TrustedPublishing),
-        attestations=_choice(raw, "attestations", Attestations),
-        max_parallel=int(_number(raw, "max-parallel", int, 1)),
-        retries=int(_number(raw, "retries", int, 0)),
+        confirm_timeout=_number(raw, "confirm-timeout", float, 0, 3600),
+        trusted_publishing=trusted,
+        attestations=attestations,
+        max_parallel=int(_number(raw, "max-parallel", int, 1, 32)),
+        retries=int(_number(raw, "retries", int, 0, 10)),
         report_path=Path(raw["report-path"]) if raw["report-path"] else None,
         work_dir=_work_dir(environ),
-        user=raw["user"],
     )
     return settings, tuple(notes), tuple(warnings)
 
@@ -317,8 +326,29 @@ def _user_warnings(profile: IndexProfile, user: str, has_password: bool) -> list
     return [f"user {user!r} is unusual for {profile.kind.value}: {profile.auth_hint}"]
 
 
-def _credentials(user: str, password: str) -> Credentials | None:
-    return Credentials(user, password) if password else None
+def _credentials(
+    user: str, password: str, redactor: Redactor, *, token_as_user: bool = False
+) -> Credentials | None:
+    if not password and not token_as_user:
+        return None
+    redactor.add_credentials(user, password)
+    return Credentials(user, password)
+
+
+def _check_attestations(
+    attestations: Attestations, trusted: TrustedPublishing, *, has_password: bool
+) -> None:
+    """Refused up front, so a dry run exits as the real run would."""
+    uses_tp = trusted is TrustedPublishing.ALWAYS or (
+        trusted is TrustedPublishing.AUTO and not has_password
+    )
+    if attestations is Attestations.TRUE and not uses_tp:
+        raise InputError(
+            "'attestations: true' needs trusted publishing, but this run uploads with "
+            "configured credentials",
+            advice="attestations are signed with the CI's OIDC identity: enable trusted "
+            "publishing (and remove the password), or set 'attestations: auto' or 'false'",
+        )
 
 
 def _work_dir(environ: Mapping[str, str]) -> Path:

@@ -97,23 +97,29 @@ def _pipeline(
     since = run.lap("inspect", since)
     with make_client(timeout=settings.timeout, pool=settings.max_parallel) as http:
         index = _index_client(settings, reporter, http)
-        plan = _plan(run, dists, index)
+        try:
+            plan = _plan(run, dists, index)
+        except PublishError as refused:
+            refused.details = (*refused.details, "nothing was uploaded")
+            raise
         since = run.lap("check", since)
-        error = mismatch_error(plan, display_url(settings.index_url or ""))
-        if error is not None:
+        mismatch = mismatch_error(plan, display_url(settings.index_url or ""))
+        if mismatch is not None:
             for step in plan.uploads:
                 run.record(_outcome(step.dist, Status.NOT_ATTEMPTED,
                                     message="not sent: the run stopped on a mismatch"))
-            raise error
+            raise mismatch
         if not plan.uploads:
             reporter.info("nothing to upload: every file is already on the index")
             return
+        # A dry run gets its credentials too (minting a token proves trusted publishing
+        # works), but signs nothing: a signature would be logged publicly for good.
+        credentials, publisher = _credentials(settings, reporter, http, dists, environ, redactor)
+        since = run.lap("credentials", since)
         if settings.dry_run:
             for step in plan.uploads:
                 run.record(_outcome(step.dist, Status.WOULD_UPLOAD, message=_why_upload(step)))
             return
-        credentials, publisher = _credentials(settings, reporter, http, dists, environ, redactor)
-        since = run.lap("credentials", since)
         attestations = _attestations(settings, reporter, plan.uploads, publisher, environ,
                                      trust_config, redactor)
         since = run.lap("attestations", since)
@@ -151,7 +157,6 @@ def _index_client(settings: Settings, reporter: Reporter, http: httpx.Client) ->
         settings.index_url,
         reporter,
         credentials=credentials,
-        send_credentials_first=settings.check_credentials_explicit,
         retries=settings.retries,
     )
 
@@ -263,19 +268,21 @@ def _upload(
         attestations=attestations,
     )
     first_reads: list[tuple[Sequence[Distribution], list[Missing]]] = []
+    read_errors: list[PublishError] = []
 
     def read_back(dists: Sequence[Distribution]) -> None:
         # The first confirmation read of a project overlaps other projects' uploads.
         assert index is not None
-        first_reads.append((dists, check_listed(index, dists)))
+        try:
+            first_reads.append((dists, check_listed(index, dists)))
+        except PublishError as error:
+            read_errors.append(error)
 
     confirming = settings.confirm and index is not None
     results = uploader.upload_all(plan.uploads, after_project=read_back if confirming else None)
-    for future in uploader.after_project_results:
-        future.result()  # a refused or failed read surfaces here, as the error it is
     for result in results:
         run.record(result.outcome, announce=False)
-    errors = [r.error for r in results if r.error is not None]
+    errors = [r.error for r in results if r.error is not None] + read_errors
     if errors:
         raise errors[0]
     return first_reads

@@ -17,7 +17,7 @@ class Redactor:
     """Replaces every registered secret in text; secrets are added as they become known."""
 
     def __init__(self) -> None:
-        self._secrets: set[str] = set()
+        self._secrets: dict[str, None] = {}  # insertion order: masks go out as learnt
         self._lock = threading.Lock()
         self._listeners: list[_Listener] = []
 
@@ -27,10 +27,18 @@ class Redactor:
         with self._lock:
             if secret in self._secrets:
                 return
-            self._secrets.add(secret)
+            self._secrets[secret] = None
             listeners = list(self._listeners)
         for listener in listeners:
             listener(secret)
+
+    def add_credentials(self, username: str, password: str) -> None:
+        """The password, and the Basic auth header value an error page might echo."""
+        self.add(password)
+        if password:
+            import base64
+
+            self.add(base64.b64encode(f"{username}:{password}".encode()).decode())
 
     def on_new_secret(self, listener: _Listener) -> None:
         """Called for each secret (existing and future): GitHub masks them with `::add-mask::`."""
@@ -48,11 +56,12 @@ class Redactor:
         return _strip_url_passwords(text)
 
 
-_URL_WITH_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/@:\s]+):[^/@\s]+@")
+_URL_WITH_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
 
 
 def _strip_url_passwords(text: str) -> str:
-    return _URL_WITH_PASSWORD.sub(rf"\g<scheme>\g<user>:{_REDACTED}@", text)
+    # A user name alone can be the secret (Gemfury-style https://TOKEN@host/).
+    return _URL_WITH_USERINFO.sub(rf"\g<scheme>{_REDACTED}@", text)
 
 
 def display_url(url: str) -> str:

@@ -67,4 +67,3 @@ class Settings:
     timeout: float = 60.0
     report_path: Path | None = None
     work_dir: Path = field(default_factory=lambda: Path(".publish-action"))
-    user: str = "__token__"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from publish_action.errors import AuthError, IndexError_
 from publish_action.hashing import CHUNK
 from publish_action.http import (
     TRANSIENT_STATUSES,
+    is_transport_error,
     retry_after,
     same_origin,
     server_message,
@@ -115,11 +115,16 @@ def parse_html(page_url: str, body: str) -> dict[str, RemoteFile]:
 
 def parse_json(page_url: str, body: str) -> dict[str, RemoteFile]:
     data = json.loads(body)
+    entries = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise ValueError("a PEP 691 project page has a list of 'files'")
     files: dict[str, RemoteFile] = {}
-    for entry in data.get("files", []):
-        name = entry["filename"]
-        hashes = {_normal_hash_name(k): str(v).lower() for k, v in entry.get("hashes", {}).items()}
-        files[name] = RemoteFile(name, urljoin(page_url, entry["url"]), hashes)
+    for entry in entries:
+        name, url, hashes = entry["filename"], entry["url"], entry.get("hashes") or {}
+        if not (isinstance(name, str) and isinstance(url, str) and isinstance(hashes, dict)):
+            raise TypeError(f"malformed file entry {entry!r}")
+        normal = {_normal_hash_name(k): str(v).lower() for k, v in hashes.items()}
+        files[name] = RemoteFile(name, urljoin(page_url, url), normal)
     return files
 
 
@@ -133,15 +138,14 @@ class IndexClient:
         reporter: Reporter,
         *,
         credentials: Credentials | None,
-        send_credentials_first: bool,
         retries: int,
     ) -> None:
         self._http = http
         self.index_url = index_url
         self._reporter = reporter
+        # Sent with every read: some indexes (GitLab) answer 404, not 401, to an anonymous
+        # read of a private project, and "not found" must never be a guess.
         self._credentials = credentials
-        self._auth_needed = send_credentials_first and credentials is not None
-        self._auth_lock = threading.Lock()
         self._retries = retries
 
     def project_url(self, project: str) -> str:
@@ -169,7 +173,9 @@ class IndexClient:
                     )
                     self._reporter.info(note)
                     return ProjectPage(project, url, found=False, note=note)
-                self._reporter.debug(f"GET {display_url(url)} → {response.status_code} {target}")
+                self._reporter.debug(
+                    f"GET {display_url(url)} → {response.status_code} {display_url(target)}"
+                )
                 url = target
                 continue
             return self._page(project, url, response)
@@ -189,7 +195,7 @@ class IndexClient:
             raise IndexError_(
                 f"could not check {display_url(url)}: HTTP {status} "
                 f"({server_message(response)})",
-                advice="check 'index-url'; nothing was uploaded",
+                advice="check 'index-url' (the index's simple URL) and that the index is up",
             )
         content_type = response.headers.get("content-type", "")
         try:
@@ -197,42 +203,32 @@ class IndexClient:
                 files = parse_json(url, response.text)
             else:
                 files = parse_html(url, response.text)
+                if not files and "<form" in response.text.lower():
+                    raise ValueError("an HTML form and no file links: a login page?")
         except (ValueError, KeyError, TypeError) as exc:
             raise IndexError_(
                 f"the project page {display_url(url)} is not a simple index page",
-                advice="check 'index-url'; it should be the index's simple URL "
-                "(PEP 503/691); nothing was uploaded",
+                advice="check 'index-url' (it should be the index's simple URL, PEP 503/691) "
+                "and the read credentials",
             ) from exc
         return ProjectPage(project, url, found=True, files=files)
 
     def _refused(self, url: str, response: httpx.Response) -> AuthError:
-        tried = "with credentials" if self._auth_needed else "anonymously"
+        tried = "with credentials" if self._credentials else "anonymously"
         return AuthError(
             f"the index refused to let us check {display_url(url)} "
             f"(HTTP {response.status_code}, {tried}): {server_message(response)}",
             advice="give read credentials with 'check-user' and 'check-password' (the upload "
-            "credentials are only tried for the check when the check URL has the upload "
-            "URL's host); nothing was uploaded, since a refused check must not be taken as "
-            "'not there yet'",
+            "credentials are only sent to the check URL when it has the upload URL's host); "
+            "a refused read is never taken as 'not there yet'",
         )
 
     def _get(self, url: str, *, accept: str) -> httpx.Response:
-        headers = {"Accept": accept}
-        response = self._send(url, headers, auth=self._auth_needed)
-        if response.status_code in (401, 403) and not self._auth_needed and self._credentials:
-            # Many private indexes need auth to read; remember it so later projects ask once.
-            with self._auth_lock:
-                self._auth_needed = True
-            self._reporter.debug(f"GET {display_url(url)} → {response.status_code}, with auth")
-            response = self._send(url, headers, auth=True)
-        return response
-
-    def _send(self, url: str, headers: Mapping[str, str], *, auth: bool) -> httpx.Response:
-        credentials = self._credentials if auth else None
+        credentials = self._credentials
         basic = (credentials.username, credentials.password) if credentials else None
 
         def attempt() -> httpx.Response:
-            return self._http.get(url, headers=dict(headers), auth=basic)
+            return self._http.get(url, headers={"Accept": accept}, auth=basic)
 
         def transient(response: httpx.Response) -> float | None:
             if response.status_code in TRANSIENT_STATUSES:
@@ -247,14 +243,12 @@ class IndexClient:
                 attempt, retries=self._retries, is_transient=transient, on_retry=on_retry
             )
         except Exception as exc:
-            from publish_action.http import is_transport_error
-
             if not is_transport_error(exc):
                 raise
             raise IndexError_(
                 f"could not reach the index at {display_url(url)} "
                 f"after {self._retries + 1} attempts",
-                advice="check 'index-url' and the network; nothing was uploaded",
+                advice="check 'index-url' and the network, then re-run",
             ) from exc
 
     def compare(
@@ -276,33 +270,40 @@ class IndexClient:
         return Comparison(ours == theirs, "sha256", ours, theirs)
 
     def _download_sha256(self, remote: RemoteFile) -> str:
-        # Credentials only go to the index's own origin, never to a CDN or elsewhere.
-        auth = None
-        if self._credentials and same_origin(remote.url, self.index_url):
-            auth = (self._credentials.username, self._credentials.password)
         self._reporter.debug(f"the index gives no strong hash for {remote.filename}; downloading")
-        digest = hashlib.sha256()
-        try:
-            with self._http.stream("GET", remote.url, auth=auth) as response:
-                if response.status_code != 200:
-                    raise IndexError_(
-                        f"could not download {display_url(remote.url)} to compare it "
-                        f"(HTTP {response.status_code})",
-                        advice="the index lists the file without a sha256; nothing was uploaded",
-                    )
-                for chunk in response.iter_bytes(CHUNK):
-                    digest.update(chunk)
-        except IndexError_:
-            raise
-        except Exception as exc:
-            from publish_action.http import is_transport_error
-
-            if not is_transport_error(exc):
-                raise
-            raise IndexError_(
-                f"could not download {display_url(remote.url)} to compare it"
-            ) from exc
-        return digest.hexdigest()
+        url = remote.url
+        for _ in range(_MAX_REDIRECTS):
+            # Credentials only go to the index's own origin, never to a CDN or elsewhere.
+            auth = None
+            if self._credentials and same_origin(url, self.index_url):
+                auth = (self._credentials.username, self._credentials.password)
+            digest = hashlib.sha256()
+            try:
+                with self._http.stream("GET", url, auth=auth) as response:
+                    if response.is_redirect:
+                        url = urljoin(url, response.headers.get("location", ""))
+                        continue
+                    if response.status_code in (401, 403):
+                        raise self._refused(url, response)
+                    if response.status_code != 200:
+                        raise IndexError_(
+                            f"could not download {display_url(url)} to compare it with "
+                            f"{remote.filename} (HTTP {response.status_code})",
+                            advice="the index lists the file without a sha256, so its bytes "
+                            "must be compared; check that the index serves its own files",
+                        )
+                    for chunk in response.iter_bytes(CHUNK):
+                        digest.update(chunk)
+            except Exception as exc:
+                if not is_transport_error(exc):
+                    raise
+                raise IndexError_(
+                    f"could not download {display_url(url)} to compare it",
+                    advice="check the network and that the index is up, then re-run",
+                ) from exc
+            return digest.hexdigest()
+        raise IndexError_(f"too many redirects downloading {display_url(remote.url)}",
+                          advice="check 'index-url'")
 
 
 def local_digest(dist: Distribution, algorithm: str) -> str:

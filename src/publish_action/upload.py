@@ -8,17 +8,22 @@ mismatch. The server's text alone never decides that a file "already exists".
 from __future__ import annotations
 
 import contextlib
-import functools
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from publish_action.errors import AuthError, IndexError_, MismatchError, PublishError
+from publish_action.errors import (
+    AuthError,
+    DistributionError,
+    IndexError_,
+    MismatchError,
+    PublishError,
+)
 from publish_action.http import (
     TRANSIENT_STATUSES,
     is_transport_error,
@@ -118,7 +123,6 @@ class Uploader:
         self._attestations = attestations or {}
         self._in_flight: dict[str, _InFlight] = {}
         self._large_slot = threading.Semaphore(1)
-        self.after_project_results: list[Future[object]] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
 
@@ -130,61 +134,56 @@ class Uploader:
         """Upload in parallel; a project new to the index gets its first file alone.
 
         `after_project(dists)` runs in the pool as soon as every file of a project is
-        uploaded (the confirmation read), overlapping with other projects' uploads.
+        uploaded (the confirmation read), overlapping with other projects' uploads; its
+        exceptions are the caller's to handle. All bookkeeping happens in this thread.
         """
         leaders, followers = _leaders(steps)
         results: dict[str, UploadResult] = {}
         pending = Counter(step.dist.project for step in steps)
-        done = threading.Event()
-        crashed: list[BaseException] = []
-        self.after_project_results = []
         monitor = threading.Thread(target=self._monitor, daemon=True)
         monitor.start()
-        with ThreadPoolExecutor(max_workers=self._max_parallel) as pool:
-
-            def finished(step: Step, future: Future[UploadResult]) -> None:
-                try:
-                    result = future.result()
-                except BaseException as exc:  # noqa: BLE001 - a bug: re-raised below, never hangs
-                    crashed.append(exc)
-                    self._stop.set()
-                    done.set()
-                    return
-                self._reporter.file_done(result.outcome)
-                if result.error is not None:
-                    self._stop.set()
-                for follower in followers.pop(step.dist.filename, []):
-                    submit(follower)
-                with self._lock:
-                    results[step.dist.filename] = result
-                    pending[step.dist.project] -= 1
-                    project_done = pending[step.dist.project] == 0
-                    all_done = len(results) == len(steps)
-                if project_done and after_project is not None and not self._stop.is_set():
-                    uploaded = [s.dist for s in steps if s.dist.project == step.dist.project
-                                and results[s.dist.filename].outcome.status is Status.UPLOADED]
-                    if uploaded:
-                        self.after_project_results.append(pool.submit(after_project, uploaded))
-                if all_done:
-                    done.set()
-
-            def submit(step: Step) -> None:
-                future = pool.submit(self._guarded, step)
-                future.add_done_callback(functools.partial(finished, step))
-
-            for step in leaders:
-                submit(step)
-            if steps:
-                done.wait()
-        self._stop.set()
-        if crashed:
-            raise crashed[0]
+        try:
+            with ThreadPoolExecutor(max_workers=self._max_parallel) as pool:
+                uploads = {pool.submit(self._guarded, step): step for step in leaders}
+                extras: set[Future[object]] = set()
+                while uploads or extras:
+                    running: list[Future[Any]] = [*uploads, *extras]
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        if future in extras:
+                            extras.discard(future)
+                            future.result()  # only a bug raises here
+                            continue
+                        step = uploads.pop(future)
+                        result = future.result()  # only a bug raises here
+                        assert isinstance(result, UploadResult)
+                        results[step.dist.filename] = result
+                        self._reporter.file_done(result.outcome)
+                        for follower in followers.pop(step.dist.filename, []):
+                            uploads[pool.submit(self._guarded, follower)] = follower
+                        pending[step.dist.project] -= 1
+                        if pending[step.dist.project] == 0 and after_project is not None:
+                            done = [s.dist for s in steps if s.dist.project == step.dist.project
+                                    and results[s.dist.filename].outcome.status
+                                    is Status.UPLOADED]
+                            if done and not self._stop.is_set():
+                                extras.add(pool.submit(after_project, done))
+        finally:
+            self._stop.set()
         return [results[s.dist.filename] for s in steps]
 
     def _guarded(self, step: Step) -> UploadResult:
+        """Upload one file; the first failure stops files not yet started (set here, in the
+        worker, so that even a single worker never starts the next one)."""
         if self._stop.is_set():
             return UploadResult(file_outcome(step.dist, Status.NOT_ATTEMPTED, 0.0, "an earlier "
-                                         "file failed, so this one was not sent"))
+                                             "file failed, so this one was not sent"))
+        result = self._upload_or_error(step)
+        if result.error is not None:
+            self._stop.set()
+        return result
+
+    def _upload_or_error(self, step: Step) -> UploadResult:
         start = time.monotonic()
         # Large files go one at a time: the index's CPU and disk are the limit for them, and
         # several at once measurably slow pypiserver and devpi down (see bench/results).
@@ -217,8 +216,12 @@ class Uploader:
             self._in_flight[dist.filename] = flight
         try:
             response = self._post_following_redirects(dist, flight)
-        except PublishError:
-            raise
+        except OSError as exc:  # the file changed or vanished after it was inspected
+            raise DistributionError(
+                f"{dist.path} could not be read while uploading it ({exc.strerror or exc})",
+                advice="something changed packages-dir during the run; rebuild and re-run "
+                "(files already uploaded are skipped)",
+            ) from exc
         except Exception as exc:
             if not is_transport_error(exc):
                 raise
@@ -232,13 +235,15 @@ class Uploader:
             return UploadResult(file_outcome(dist, Status.UPLOADED, seconds))
         message = server_message(response)
         self._reporter.debug(f"POST {dist.filename} → {status} {message}")
-        if status in (400, 409) and self._index is not None:
+        # 403 too: some indexes (Artifactory) answer it for "exists, may not overwrite".
+        if status in (400, 403, 409) and self._index is not None:
             recheck = self._recheck(step, seconds, ours=flight.retried,
                                     answer=f"HTTP {status}: {message}")
             if recheck is not None:
                 return recheck
         if status in TRANSIENT_STATUSES:
-            return self._after_unknown_fate(step, start, None, ours=flight.retried,
+            # The index may have stored the file before failing to answer: that was ours.
+            return self._after_unknown_fate(step, start, None, ours=True,
                                             message=f"HTTP {status}: {message}")
         raise self._refusal(dist, status, message)
 
