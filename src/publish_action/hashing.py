@@ -8,9 +8,6 @@ from pathlib import Path
 
 CHUNK = 1024 * 1024
 
-# Strongest first: the check compares by the first algorithm both sides know.
-STRONG_ALGORITHMS = ("sha256", "blake2b_256", "sha512", "sha384")
-
 
 @dataclass(frozen=True)
 class Hashes:

@@ -97,13 +97,11 @@ class ConsoleReporter:
         redact: Redactor,
         *,
         verbose: bool = False,
-        print_hash: bool = True,
         out: TextIO | None = None,
         err: TextIO | None = None,
     ) -> None:
         self._redact = redact
         self.verbose = verbose
-        self.print_hash = print_hash
         self._out = out or sys.stdout
         self._err = err or sys.stderr
         self._lock = threading.Lock()
