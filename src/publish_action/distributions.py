@@ -11,7 +11,7 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.metadata import ExceptionGroup, InvalidMetadata, Metadata, RawMetadata, parse_email
@@ -38,9 +38,18 @@ class Distribution:
     version: Version
     kind: str  # "wheel" or "sdist"
     size: int
-    hashes: Hashes
     metadata: RawMetadata
     pyversion: str  # "source" for sdists, the wheel's python tag otherwise
+    known_hashes: Hashes | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def hashes(self) -> Hashes:
+        """Digests, computed on first use: files to upload are hashed by the upload worker,
+        so one file hashes while another is sent (600 MB take ~1 s to hash here)."""
+        if self.known_hashes is None:
+            object.__setattr__(self, "known_hashes", hash_file(self.path))
+        assert self.known_hashes is not None
+        return self.known_hashes
 
     @property
     def filename(self) -> str:
@@ -109,7 +118,6 @@ class _Inspection:
             version=version,
             kind=kind,
             size=self.path.stat().st_size,
-            hashes=hash_file(self.path),
             metadata=raw,
             pyversion=pyversion,
         )
@@ -171,10 +179,10 @@ class _Inspection:
                 self.problems.append("metadata lacks Name or Version")
                 return None
             return raw
-        for field in sorted(unparsed):
-            if field.lower() in _TOLERATED_UNKNOWN:
+        for header in sorted(unparsed):
+            if header.lower() in _TOLERATED_UNKNOWN:
                 continue
-            self.problems.append(f"metadata field {field!r} is unknown or malformed")
+            self.problems.append(f"metadata field {header!r} is unknown or malformed")
         try:
             Metadata.from_raw(raw, validate=True)
         except ExceptionGroup as group:

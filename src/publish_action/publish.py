@@ -136,11 +136,7 @@ def _distributions(settings: Settings, reporter: Reporter) -> tuple[Distribution
     dists = inspect(discovery.distributions, verify=settings.verify_metadata)
     reporter.info(f"found {len(dists)} distribution(s) in {settings.packages_dir}")
     for dist in dists:
-        line = f"  {dist.filename} ({human_size(dist.size)})"
-        if settings.print_hash:
-            line += (f"\n    sha256 {dist.hashes.sha256}\n    blake2b-256 "
-                     f"{dist.hashes.blake2b_256}\n    md5 {dist.hashes.md5}")
-        reporter.info(line)
+        reporter.info(f"  {dist.filename} ({human_size(dist.size)})")
     return dists
 
 

@@ -97,11 +97,13 @@ class ConsoleReporter:
         redact: Redactor,
         *,
         verbose: bool = False,
+        print_hash: bool = False,
         out: TextIO | None = None,
         err: TextIO | None = None,
     ) -> None:
         self._redact = redact
         self.verbose = verbose
+        self.print_hash = print_hash
         self._out = out or sys.stdout
         self._err = err or sys.stderr
         self._lock = threading.Lock()
@@ -135,6 +137,9 @@ class ConsoleReporter:
             line += f"  {outcome.size / outcome.seconds / 1e6:.1f} MB/s"
         if outcome.message:
             line += f"  ({outcome.message})"
+        if self.print_hash:
+            h = outcome.hashes
+            line += f"\n    sha256 {h.sha256}\n    blake2b-256 {h.blake2b_256}\n    md5 {h.md5}"
         self._write(self._err if not outcome.status.ok else self._out, line)
 
     def in_flight(self, filename: str, sent: int, total: int, seconds: float) -> None:

@@ -55,7 +55,7 @@ def build_reporter(
                            report_path=path, verbose=settings.verbose)
         )
     reporters.append(
-        ConsoleReporter(redactor, verbose=settings.verbose,
+        ConsoleReporter(redactor, verbose=settings.verbose, print_hash=settings.print_hash,
                         out=out, err=err)
     )
     if path is not None:

@@ -185,6 +185,7 @@ class Uploader:
 
     def _upload_or_error(self, step: Step) -> UploadResult:
         start = time.monotonic()
+        step.dist.hashes  # noqa: B018 - hashed here, outside the large-file slot, in parallel
         # Large files go one at a time: the index's CPU and disk are the limit for them, and
         # several at once measurably slow pypiserver and devpi down (see bench/results).
         slot = self._large_slot if step.dist.size >= LARGE_FILE else contextlib.nullcontext()

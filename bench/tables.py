@@ -1,0 +1,355 @@
+"""Aggregate the runs (median, min-max of the clean, verified runs), check the issue-7 targets,
+and write the Markdown table; the chart is drawn by chart.py in a bench-only venv.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+MB = 2**20
+DASH = "\u2013"  # en dash, for ranges and empty cells
+
+TOOL_ORDER = ("ours", "twine", "uv", "curl-seq", "curl-par4", "curl-get-seq", "curl-get-par4")
+SERVER_ORDER = ("pypiserver", "devpi")
+SCENARIO_ORDER = ("many-small", "few-large", "rerun-small", "one-mb", "one-huge")
+HELP_TARGET = 0.15
+RATIO_TARGET = 1.15
+RSS_TARGET_MB = 120
+RSS_DELTA_MB = 10
+
+
+def _tool_rank(tool: str) -> tuple[int, str]:
+    """Known tools in their order; variants such as "ours --max-parallel 1" after them."""
+    return (TOOL_ORDER.index(tool), "") if tool in TOOL_ORDER else (len(TOOL_ORDER), tool)
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def summarize(records: list[Any], generated: dict[str, Any]) -> dict[str, Any]:
+    groups: dict[tuple[str, str, str], list[Any]] = {}
+    for record in records:
+        groups.setdefault((record.scenario, record.server, record.tool), []).append(record)
+    rows = []
+    for (scenario, server, tool), runs in groups.items():
+        # Clean runs; a run disturbed on every attempt counts only when nothing else does.
+        ok = [r for r in runs if r.ok and not r.disturbed] or [r for r in runs if r.ok]
+        walls = [r.wall for r in ok]
+        requests = Counter(json.dumps(r.request_summary, sort_keys=True) for r in ok)
+        detail = Counter(json.dumps(r.requests, sort_keys=True) for r in ok)
+        row: dict[str, Any] = {
+            "scenario": scenario, "server": server, "tool": tool,
+            "runs": len(runs), "ok": len(ok),
+            "failed": len([r for r in runs if not r.ok]),
+            "disturbed_attempts": sum(r.attempt - 1 for r in runs) + sum(
+                1 for r in runs if r.disturbed),
+            "errors": sorted({r.error for r in runs if r.error}),
+            "notes": sorted({r.note for r in runs if r.note}),
+            "median_s": _median(walls),
+            "min_s": min(walls) if walls else None,
+            "max_s": max(walls) if walls else None,
+            "walls_s": [round(w, 3) for w in walls],
+            "client_cpu_s": _median([r.client_cpu for r in ok]),
+            "server_cpu_s": _median([r.server_cpu for r in ok]),
+            "peak_rss_mb": _median([r.peak_rss / MB for r in ok]),
+            "peak_rss_max_mb": max((r.peak_rss / MB for r in ok), default=None),
+            "requests": json.loads(requests.most_common(1)[0][0]) if requests else {},
+            "requests_detail": json.loads(detail.most_common(1)[0][0]) if detail else {},
+            "requests_vary": len(requests) > 1,
+        }
+        phases = [r.phases for r in ok if r.phases]
+        if phases:
+            keys = sorted({k for p in phases for k in p})
+            row["phases_s"] = {k: _median([p.get(k, 0.0) for p in phases]) for k in keys}
+            row["confirm_share"] = _median(
+                [r.phases.get("confirm", 0.0) / r.wall for r in ok if r.phases])
+        rows.append(row)
+    rows.sort(key=lambda r: (SCENARIO_ORDER.index(r["scenario"]),
+                             SERVER_ORDER.index(r["server"]), _tool_rank(r["tool"])))
+    bounds = _lower_bounds(rows)
+    return {"rows": rows, "lower_bounds": bounds, "targets": _targets(rows, bounds, generated)}
+
+
+def _row(rows: list[dict[str, Any]], scenario: str, server: str, tool: str) -> dict[str, Any]:
+    for row in rows:
+        if (row["scenario"], row["server"], row["tool"]) == (scenario, server, tool):
+            return row
+    return {}
+
+
+def _lower_bounds(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    bounds: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if not row["tool"].startswith("curl") or row["median_s"] is None:
+            continue
+        key = f"{row['scenario']}/{row['server']}"
+        if key not in bounds or row["median_s"] < bounds[key]["median_s"]:
+            bounds[key] = {"median_s": row["median_s"], "tool": row["tool"]}
+    return bounds
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def _targets(rows: list[dict[str, Any]], bounds: dict[str, dict[str, Any]],
+             generated: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+
+    def add(name: str, value: str, target: str, met: bool | None) -> None:
+        out.append({"target": name, "value": value, "goal": target, "met": met})
+
+    servers = [s for s in SERVER_ORDER if any(r["server"] == s for r in rows)]
+    for scenario in ("many-small", "few-large", "rerun-small"):
+        for server in servers:
+            ours = _row(rows, scenario, server, "ours")
+            if not ours:
+                continue
+            t = ours.get("median_s")
+            bound = bounds.get(f"{scenario}/{server}", {}).get("median_s")
+            ratio = _ratio(t, bound)
+            add(f"{scenario} {server}: ours / lower bound",
+                f"{ratio:.2f}" if ratio else "n/a", f"<= {RATIO_TARGET}",
+                ratio is not None and ratio <= RATIO_TARGET)
+            if scenario != "rerun-small":
+                for rival in ("twine", "uv"):
+                    other = _row(rows, scenario, server, rival).get("median_s")
+                    add(f"{scenario} {server}: ours vs {rival}",
+                        f"{t:.2f} s vs {other:.2f} s" if t and other else
+                        f"{t} vs {other or 'failed'}",
+                        "faster", (t is not None and (other is None or t < other)))
+            else:
+                uv = _row(rows, scenario, server, "uv").get("median_s")
+                r = _ratio(t, uv)
+                add(f"rerun-small {server}: ours / uv", f"{r:.2f}" if r else "n/a", "<= 0.5",
+                    r is not None and r <= 0.5)
+                req = ours.get("requests", {})
+                projects = len(generated["rerun-small"].expected()) if generated.get(
+                    "rerun-small") else None
+                add(f"rerun-small {server}: requests",
+                    f"{req.get('GET_project_page')} page GETs, {req.get('GET')} GETs, "
+                    f"{req.get('POST')} POSTs for {projects} projects",
+                    "1 GET per project, 0 POST",
+                    req.get("GET") == projects and req.get("GET_project_page") == projects
+                    and req.get("POST") == 0 and not ours.get("requests_vary"))
+    huge = _row(rows, "one-huge", "pypiserver", "ours")
+    small = _row(rows, "one-mb", "pypiserver", "ours")
+    if huge and huge.get("peak_rss_mb"):
+        h = huge["peak_rss_mb"]
+        add("one-huge: ours peak RSS", f"{h:.1f} MB", f"<= {RSS_TARGET_MB} MB", h <= RSS_TARGET_MB)
+        if small and small.get("peak_rss_mb"):
+            s = small["peak_rss_mb"]
+            add("one-huge vs 1 MiB file: RSS growth", f"{h - s:+.1f} MB ({s:.1f} → {h:.1f})",
+                f"<= {RSS_DELTA_MB} MB", h - s <= RSS_DELTA_MB)
+    return out
+
+
+# -- Markdown ------------------------------------------------------------------------------
+
+
+def _cell(row: dict[str, Any]) -> str:
+    if not row:
+        return DASH
+    if row.get("median_s") is None:
+        first = (row.get("errors") or ["failed"])[0]
+        return f"**fails**: {first[:70]}"
+    text = f"{row['median_s']:.2f} s ({row['min_s']:.2f}{DASH}{row['max_s']:.2f})"
+    if row.get("notes"):
+        text += f", {row['notes'][0]}"
+    return text
+
+
+def markdown(doc: dict[str, Any]) -> str:
+    machine, versions = doc["machine"], doc["versions"]
+    lines = [
+        "# publish-action benchmark results",
+        "",
+        f"Generated {doc['generated_at']} by `python bench/run.py"
+        f"{' --quick' if doc['quick'] else ''}` in {doc['bench_seconds']:.0f} s. "
+        f"Machine: {machine['cores']} cores ({machine['cpu']}), {machine['memory_gib']} GiB, "
+        f"Linux {machine['kernel']}.",
+        "",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".",
+        "",
+    ]
+    engine = doc.get("engine_source") or {}
+    if engine.get("changed_during_run"):
+        lines += [f"**Warning: src/publish_action changed during this run ({engine['before']} → "
+                  f"{engine['after']}); the numbers mix engine versions.**", ""]
+    lines += _times(doc)
+    lines += _resources(doc["summary"]["rows"])
+    lines += _phases(doc["summary"]["rows"])
+    lines += _startup(doc.get("startup") or {})
+    lines += _target_table(doc)
+    lines += _failures(doc["summary"]["rows"])
+    return "\n".join(lines)
+
+
+def _times(doc: dict[str, Any]) -> list[str]:
+    rows, bounds = doc["summary"]["rows"], doc["summary"]["lower_bounds"]
+    lines = [
+        f"Wall time of the whole command, median of {doc['settings']['repetitions']} clean "
+        "verified runs (min-max); every run on a freshly started index. Lower bound = the "
+        "faster of the two curl variants. See bench/README.md for what each number means.",
+        "",
+        "| scenario | server | ours | twine | uv | curl sequential | curl 4-parallel | "
+        "ours / lower bound |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    pairs = []
+    for row in rows:
+        key = (row["scenario"], row["server"])
+        if key not in pairs and row["scenario"] in ("many-small", "few-large", "rerun-small"):
+            pairs.append(key)
+    for scenario, server in pairs:
+        prefix = "curl-get" if scenario == "rerun-small" else "curl"
+        ours = _row(rows, scenario, server, "ours")
+        bound = bounds.get(f"{scenario}/{server}", {}).get("median_s")
+        ratio = _ratio(ours.get("median_s"), bound)
+        lines.append(
+            f"| {scenario} | {server} | {_cell(ours)} | "
+            f"{_cell(_row(rows, scenario, server, 'twine'))} | "
+            f"{_cell(_row(rows, scenario, server, 'uv'))} | "
+            f"{_cell(_row(rows, scenario, server, prefix + '-seq'))} | "
+            f"{_cell(_row(rows, scenario, server, prefix + '-par4'))} | "
+            f"{f'{ratio:.2f}' if ratio else 'n/a'} |"
+        )
+    return [*lines, "", "rerun-small: every file already on the index; its curl columns are "
+            "one GET of each project's simple page.", ""]
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    return f"{value:.2f} {unit}" if value is not None else DASH
+
+
+def _resources(rows: list[dict[str, Any]]) -> list[str]:
+    lines = ["## Requests seen by the server (from its access log), CPU and memory", "",
+             "| scenario | server | tool | GET | POST | total | client CPU | server CPU | "
+             "peak RSS (tree) |", "|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        req = row.get("requests", {})
+        rss = f"{row['peak_rss_mb']:.1f} MB" if row.get("peak_rss_mb") else DASH
+        lines.append(
+            f"| {row['scenario']} | {row['server']} | {row['tool']} | {req.get('GET', DASH)} | "
+            f"{req.get('POST', DASH)} | {req.get('total', DASH)} | "
+            f"{_fmt(row.get('client_cpu_s'), 's')} | {_fmt(row.get('server_cpu_s'), 's')} | "
+            f"{rss} |"
+        )
+    return lines
+
+
+def _phases(rows: list[dict[str, Any]]) -> list[str]:
+    ours_rows = [r for r in rows if r["tool"] == "ours" and r.get("phases_s")]
+    if not ours_rows:
+        return []
+    lines = ["", "## publish-action's phases (median seconds; from its JSON report)", "",
+             "| scenario | server | wall | inspect+hash | check | upload | confirm after the "
+             "uploads | its share |", "|---|---|---|---|---|---|---|---|"]
+    for row in ours_rows:
+        p = row["phases_s"]
+        share = row.get("confirm_share")
+        lines.append(
+            f"| {row['scenario']} | {row['server']} | {row['median_s']:.2f} | "
+            f"{p.get('inspect', 0):.2f} | {p.get('check', 0):.2f} | {p.get('upload', 0):.2f} | "
+            f"{p.get('confirm', 0):.2f} | {f'{share:.0%}' if share is not None else DASH} |"
+        )
+    return [*lines, "", "The rest of the wall time is interpreter start-up, imports, "
+            "argument parsing and exit. Confirmation reads that overlap other projects' uploads "
+            "are inside the upload phase; the requests table counts every read."]
+
+
+def _startup(st: dict[str, Any]) -> list[str]:
+    if not st:
+        return []
+    help_ = st["help"]
+    lines = ["", "## Start-up", "",
+             f"- `python entrypoint.py --help`: {help_['median']:.3f} s median "
+             f"({help_['min']:.3f}{DASH}{help_['max']:.3f}; a bare `python -c pass` takes "
+             f"{help_['python_bare_median']:.3f} s); target <= {HELP_TARGET} s."]
+    imp = st.get("publish_importtime", {})
+    if imp:
+        heavy = imp["heavy_modules_imported"]
+        biggest = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in
+                            list(imp["by_package_s"].items())[:7])
+        lines += [
+            f"- imports of one publish run (`-X importtime`): {imp['total_import_s']:.3f} s "
+            f"in all, {imp['modules_count']} modules; largest (with what they pull in): "
+            f"{biggest}.",
+            "- sigstore / pypi_attestations / id imported: "
+            + ("none" if not heavy else "YES: " + ", ".join(heavy[:8])),
+        ]
+    return lines
+
+
+def _target_table(doc: dict[str, Any]) -> list[str]:
+    lines = ["", "## Targets (issue 7)", "", "| target | value | goal | met |",
+             "|---|---|---|---|"]
+    for t in doc["summary"]["targets"]:
+        lines.append(f"| {t['target']} | {t['value']} | {t['goal']} | "
+                     f"{'yes' if t['met'] else '**no**'} |")
+    st = doc.get("startup") or {}
+    if st:
+        median = st["help"]["median"]
+        lines.append(f"| start-up: --help | {median:.3f} s | <= {HELP_TARGET} s | "
+                     f"{'yes' if median <= HELP_TARGET else '**no**'} |")
+        heavy = st.get("publish_importtime", {}).get("heavy_modules_imported")
+        if heavy is not None:
+            lines.append(f"| start-up: signing stack not imported by a publish run | "
+                         f"{', '.join(heavy[:3]) or 'none'} | none | "
+                         f"{'yes' if not heavy else '**no**'} |")
+    return lines
+
+
+def _failures(rows: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    failures = [r for r in rows if r["errors"]]
+    if failures:
+        lines += ["", "## Failed runs (not counted)", ""]
+        for row in failures:
+            for error in row["errors"]:
+                lines.append(f"- {row['scenario']} / {row['server']} / {row['tool']}: {error}")
+    disturbed = sum(r["disturbed_attempts"] for r in rows)
+    return [*lines, "", f"Attempts disturbed by other load on the machine (detected, repeated, "
+            f"not counted): {disturbed}.", ""]
+
+
+# -- chart -----------------------------------------------------------------------------------
+
+
+def chart(results: Path, png: Path, cache: Path, log=print) -> None:
+    """Draw results.png with matplotlib, from a bench-only venv if this interpreter lacks it."""
+    python = sys.executable
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        venv = cache / "chart-venv"
+        python = str(venv / "bin" / "python")
+        if not Path(python).exists() or subprocess.run(
+            [python, "-c", "import matplotlib"], capture_output=True, check=False
+        ).returncode:
+            log(f"installing requirements/bench.txt into {venv} (chart only)")
+            uv = Path(sys.executable).parent / "uv"
+            try:
+                subprocess.run([str(uv), "venv", "--quiet", "--python", sys.executable,
+                                str(venv)], check=True, timeout=300)
+                subprocess.run([str(uv), "pip", "install", "--quiet", "--python", python,
+                                "-r", str(REPO / "requirements" / "bench.txt")],
+                               check=True, timeout=600)
+            except (OSError, subprocess.SubprocessError) as exc:
+                log(f"no chart: could not install matplotlib ({exc})")
+                return
+    done = subprocess.run([python, str(BENCH / "chart.py"), str(results), str(png)],
+                          capture_output=True, text=True, check=False, timeout=300)
+    if done.returncode:
+        log(f"no chart: {done.stderr[-1000:]}")
+    else:
+        log(f"wrote {png}")
