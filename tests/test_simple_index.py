@@ -39,8 +39,9 @@ class _Static:
     """A loopback index serving fixed pages: stands for an index that lists md5 only."""
 
     def __init__(self, routes: dict[str, tuple[int, str, bytes]]) -> None:
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from http.server import BaseHTTPRequestHandler
+
+        from tests.support.loopback import LoopbackServer
 
         routes_ = routes
         self.seen: list[tuple[str, str | None]] = []
@@ -62,13 +63,11 @@ class _Static:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = LoopbackServer(Handler)
+        self.url = self.server.url
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 def _client(url: str, creds: object = None):  # type: ignore[no-untyped-def]

@@ -24,9 +24,11 @@ import struct
 import threading
 from collections import Counter
 from contextlib import contextmanager, suppress
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit
+
+from tests.support.loopback import LoopbackServer
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -102,11 +104,6 @@ class StubServer(str):
             return sum(n for (m, p), n in self.counts.items() if m == method and path in (None, p))
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     stub: ClassVar[StubServer]
@@ -175,20 +172,13 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextmanager
 def _serve(handler: type[_Handler]) -> Iterator[StubServer]:
-    server = _Server(("127.0.0.1", 0), handler)
-    port = server.server_address[1]
-    stub = StubServer(f"http://127.0.0.1:{port}/")
+    server = LoopbackServer(handler, name="stub")
+    stub = StubServer(server.url)
     handler.stub = stub
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
     try:
         yield stub
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+        server.close()
 
 
 def _forward(

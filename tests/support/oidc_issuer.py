@@ -36,13 +36,15 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from tests.support.loopback import LoopbackServer
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -200,8 +202,7 @@ class OidcIssuer:
     """Seconds to wait before answering a token request (a slow or hanging service)."""
     url: str = ""
     """``http://127.0.0.1:PORT/`` once started."""
-    _server: ThreadingHTTPServer | None = None
-    _thread: threading.Thread | None = None
+    _server: LoopbackServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -306,20 +307,13 @@ class OidcIssuer:
             def do_GET(self) -> None:
                 issuer._handle(self)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/"
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
+        self._server = LoopbackServer(Handler)
+        self.url = self._server.url
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(10)
+            self._server.close()
 
     @contextmanager
     def running(self) -> Iterator[OidcIssuer]:

@@ -49,7 +49,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -62,6 +62,7 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
+from tests.support.loopback import LoopbackServer
 from tests.support.oidc_issuer import GITHUB_ISSUER, GITLAB_ISSUER, OidcIssuer
 
 __all__ = [
@@ -169,8 +170,7 @@ class PyPIStandIn:
     _used_jtis: dict[str, int] = field(default_factory=dict)
     _jwks: dict[str, jwt.PyJWKSet] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
-    _server: ThreadingHTTPServer | None = None
-    _thread: threading.Thread | None = None
+    _server: LoopbackServer | None = None
 
     # -- configuration -------------------------------------------------------------------
 
@@ -215,20 +215,13 @@ class PyPIStandIn:
 
             do_POST = do_HEAD = do_GET
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/"
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
+        self._server = LoopbackServer(Handler)
+        self.url = self._server.url
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(10)
+            self._server.close()
 
     def _dispatch(self, h: BaseHTTPRequestHandler) -> None:
         path = urlsplit(h.path).path

@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import jwt
@@ -44,6 +44,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from tests.support.loopback import LoopbackServer
 
 __all__ = ["FULCIO_OIDS", "Jwks", "SigstoreStandIn", "sigstore_standin"]
 
@@ -307,7 +309,7 @@ class SigstoreStandIn:
         self.rekor_status: int | None = None
         self.rekor_tamper: str | None = None  # "set", "inclusion-proof" or "checkpoint"
         self.delay: dict[str, float] = {}  # seconds before answering, per service
-        self._servers: dict[str, ThreadingHTTPServer] = {}
+        self._servers: dict[str, LoopbackServer] = {}
         self._urls: dict[str, str] = {}
 
     # -- lifecycle --
@@ -315,12 +317,9 @@ class SigstoreStandIn:
     def start(self) -> SigstoreStandIn:
         for service in ("fulcio", "rekor"):
             handler = type(f"_{service}", (_Handler,), {"standin": self, "service": service})
-            server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-            server.daemon_threads = True
-            threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True,
-                             name=f"standin-{service}").start()
+            server = LoopbackServer(handler, name=f"standin-{service}")
             self._servers[service] = server
-            self._urls[service] = f"http://127.0.0.1:{server.server_address[1]}"
+            self._urls[service] = server.url.rstrip("/")
         return self
 
     def stop(self, service: str | None = None) -> None:
@@ -328,8 +327,7 @@ class SigstoreStandIn:
         for name in [service] if service else list(self._servers):
             server = self._servers.pop(name, None)
             if server is not None:
-                server.shutdown()
-                server.server_close()
+                server.close()
 
     @property
     def fulcio_url(self) -> str:
