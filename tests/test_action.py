@@ -38,8 +38,8 @@ import yaml
 
 from publish_action.github import GitHubReporter
 from publish_action.inputs import INPUTS
+from publish_action.redaction import Redactor
 from publish_action.report import RunResult
-from publish_action.secrets import Redactor
 from tests.support import servers
 from tests.support.samples import build_project
 

@@ -137,7 +137,7 @@ def make_dist(folder: Path, filename: str, content: bytes | None = None) -> Dist
     return Distribution(
         path=path, project=canonicalize_name("pkg"), version=Version("1.0"),
         kind="wheel" if filename.endswith(".whl") else "sdist", size=path.stat().st_size,
-        known_hashes=hash_file(path), metadata={"name": "pkg", "version": "1.0"},
+        hashes=hash_file(path), metadata={"name": "pkg", "version": "1.0"},
         pyversion="py3" if filename.endswith(".whl") else "source",
     )
 

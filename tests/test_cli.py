@@ -21,7 +21,7 @@ def test_internal_error_prints_traceback_and_exits_1(tmp_path, monkeypatch) -> N
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(publish_module, "publish", boom)
+    monkeypatch.setattr(publish_module, "_pipeline", boom)
     err = io.StringIO()
     code = main(["--packages-dir", str(tmp_path)], {}, stdout=io.StringIO(), stderr=err)
     assert code == 1

@@ -1,7 +1,9 @@
+"""Unit tests of `publish_action.distributions`: what is accepted, and how each kind of
+problem is reported. The whole catalogue of hostile inputs runs end to end in
+`tests/scenarios/test_hostile_inputs.py`."""
+
 from __future__ import annotations
 
-import io
-import tarfile
 import zipfile
 from pathlib import Path
 
@@ -10,28 +12,8 @@ import pytest
 from publish_action.distributions import discover, inspect
 from publish_action.errors import DistributionError, ExitCode, InputError
 from publish_action.hashing import hash_file
+from tests.support.dists import METADATA, write_sdist, write_wheel
 from tests.support.samples import build_project
-
-METADATA = "Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: s\n"
-
-
-def make_wheel(folder: Path, name: str, version: str, metadata: str | None = None) -> Path:
-    path = folder / f"{name}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w") as archive:
-        text = metadata if metadata is not None else METADATA.format(name=name, version=version)
-        archive.writestr(f"{name}-{version}.dist-info/METADATA", text)
-        archive.writestr(f"{name}-{version}.dist-info/WHEEL", "Wheel-Version: 1.0\n")
-    return path
-
-
-def make_sdist(folder: Path, name: str, version: str) -> Path:
-    path = folder / f"{name}-{version}.tar.gz"
-    data = METADATA.format(name=name, version=version).encode()
-    with tarfile.open(path, "w:gz") as archive:
-        info = tarfile.TarInfo(f"{name}-{version}/PKG-INFO")
-        info.size = len(data)
-        archive.addfile(info, io.BytesIO(data))
-    return path
 
 
 def test_real_builds_are_inspected(tmp_path: Path) -> None:
@@ -41,14 +23,20 @@ def test_real_builds_are_inspected(tmp_path: Path) -> None:
     for dist in dists:
         assert dist.project == "real-sample"
         assert str(dist.version) == "1.2.0"
-        assert dist.hashes == hash_file(dist.path)
+        assert dist.hashes == hash_file(dist.path)  # hashed once, at inspection
         assert dist.metadata["name"] == "real-sample"
     wheel = next(d for d in dists if d.kind == "wheel")
     assert wheel.filetype == "bdist_wheel" and wheel.pyversion == "py3"
 
 
+def test_minimal_spec_files_are_accepted(tmp_path: Path) -> None:
+    dists = inspect([write_wheel(tmp_path, "mini", "1.0"), write_sdist(tmp_path, "mini", "1.0")],
+                    verify=True)
+    assert [d.kind for d in dists] == ["wheel", "sdist"]
+
+
 def test_discover_ignores_other_files_and_lists_them(tmp_path: Path) -> None:
-    make_wheel(tmp_path, "a", "1.0")
+    write_wheel(tmp_path, "a", "1.0")
     (tmp_path / "a-1.0-py3-none-any.whl.publish.attestation").write_text("{}")
     (tmp_path / ".gitignore").write_text("*")
     (tmp_path / "sub").mkdir()
@@ -67,24 +55,35 @@ def test_empty_or_missing_folder_is_an_input_error(tmp_path: Path) -> None:
         discover(tmp_path / "nope")
 
 
+def test_a_link_inside_the_folder_is_followed(tmp_path: Path) -> None:
+    real = write_sdist(tmp_path, "linked", "1.0")
+    folder = tmp_path / "dist"
+    folder.mkdir()
+    (folder / "store").mkdir()
+    moved = real.rename(folder / "store" / real.name)
+    (folder / real.name).symlink_to(moved)
+    assert [p.name for p in discover(folder).distributions] == [real.name]
+
+
 def test_every_problem_is_reported_together(tmp_path: Path) -> None:
     corrupt = tmp_path / "broken-1.0-py3-none-any.whl"
     corrupt.write_bytes(b"not a zip")
-    mismatch = make_wheel(tmp_path, "named", "2.0", METADATA.format(name="other", version="3.0"))
-    bad = make_wheel(tmp_path, "badmeta", "1.0",
-                     "Metadata-Version: 2.1\nName: badmeta\nVersion: 1.0\n"
-                     "Requires-Python: >=3.8,not-a-spec\n")
-    good = make_sdist(tmp_path, "fine", "1.0")
+    mismatch = write_wheel(tmp_path, "named", "2.0", METADATA.format(name="other", version="3.0"))
+    bad = write_wheel(tmp_path, "badmeta", "1.0",
+                      "Metadata-Version: 2.1\nName: badmeta\nVersion: 1.0\n"
+                      "Requires-Python: >=3.8,not-a-spec\n")
+    good = write_sdist(tmp_path, "fine", "1.0")
     with pytest.raises(DistributionError) as info:
         inspect([corrupt, mismatch, bad, good], verify=True)
     error = info.value
     assert error.exit_code is ExitCode.DISTRIBUTION
     text = "\n".join(error.details)
-    assert "broken-1.0-py3-none-any.whl: cannot read the archive" in text
-    assert "named-2.0-py3-none-any.whl: file name says project 'named'" in text
+    assert "broken-1.0-py3-none-any.whl: not a zip archive" in text
+    assert ("named-2.0-py3-none-any.whl: named-2.0.dist-info/METADATA: file name says project "
+            "'named'") in text
     assert "metadata Version is '3.0'" in text
-    assert "badmeta-1.0-py3-none-any.whl: metadata: '>=3.8,not-a-spec' is invalid for " \
-        "'requires-python'" in text
+    assert ("badmeta-1.0-py3-none-any.whl: badmeta-1.0.dist-info/METADATA: metadata: "
+            "'>=3.8,not-a-spec' is invalid for 'requires-python'") in text
     assert "fine" not in text
     assert "3 of 4" in error.message
 
@@ -98,27 +97,32 @@ def test_missing_metadata_and_bad_filename(tmp_path: Path) -> None:
     with pytest.raises(DistributionError) as info:
         inspect([empty, badname], verify=True)
     text = "\n".join(info.value.details)
-    assert "no single top-level .dist-info/METADATA" in text
-    assert "invalid file name" in text
+    assert "empty-1.0-py3-none-any.whl: no .dist-info folder" in text
+    assert "not_a_valid_name.whl: invalid file name" in text
 
 
-def test_verify_metadata_false_still_needs_name_and_version(tmp_path: Path) -> None:
-    lax = make_wheel(tmp_path, "lax", "1.0",
-                     "Metadata-Version: 2.1\nName: lax\nVersion: 1.0\nRequires-Python: nonsense\n")
+def test_verify_metadata_false_skips_validation_not_integrity(tmp_path: Path) -> None:
+    lax = write_wheel(tmp_path, "lax", "1.0",
+                      "Metadata-Version: 2.1\nName: lax\nVersion: 1.0\nRequires-Python: nonsense\n")
     assert inspect([lax], verify=False)[0].project == "lax"
     with pytest.raises(DistributionError):
         inspect([lax], verify=True)
+    data = bytearray(lax.read_bytes())
+    data[40] ^= 0xFF  # inside the first member's compressed data
+    lax.write_bytes(bytes(data))
+    with pytest.raises(DistributionError, match="invalid"):
+        inspect([lax], verify=False)
 
 
 def test_corrupt_deflate_stream_is_a_distribution_error(tmp_path: Path) -> None:
-    path = tmp_path / "deflated-1.0-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("deflated-1.0.dist-info/METADATA",
-                         METADATA.format(name="deflated", version="1.0") * 50)
+    path = write_wheel(tmp_path, "deflated", "1.0",
+                       METADATA.format(name="deflated", version="1.0") + "Description: x\n" * 50)
     data = bytearray(path.read_bytes())
-    start = data.index(b"deflated-1.0.dist-info/METADATA") + len("deflated-1.0.dist-info/METADATA")
+    name = b"deflated-1.0.dist-info/METADATA"
+    start = data.index(name) + len(name)
     for i in range(start, start + 40):
         data[i] ^= 0xFF
     path.write_bytes(bytes(data))
-    with pytest.raises(DistributionError, match="invalid"):
+    with pytest.raises(DistributionError) as info:
         inspect([path], verify=True)
+    assert "deflated-1.0.dist-info/METADATA" in "\n".join(info.value.details)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -12,8 +13,8 @@ import pytest
 from publish_action import cli, github, inputs, reporters
 from publish_action.errors import AuthError, MismatchError
 from publish_action.hashing import Hashes
+from publish_action.redaction import Redactor
 from publish_action.report import ConsoleReporter, FanOut, FileOutcome, RunResult, Status
-from publish_action.secrets import Redactor
 from publish_action.settings import Settings
 from tests.support.samples import build_project
 
@@ -265,9 +266,9 @@ def full_result() -> RunResult:
 
 def test_outputs_file_has_counts_files_and_report_path(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
-    reporter, _, env = make(tmp_path, report_path=report)
+    reporter, _, env = make(tmp_path)
     Path(env["GITHUB_OUTPUT"]).write_text("earlier=kept\n", encoding="utf-8")
-    reporter.finish(full_result())
+    reporter.finish(dataclasses.replace(full_result(), report_path=report))
     outputs = parse_outputs(Path(env["GITHUB_OUTPUT"]).read_text(encoding="utf-8"))
     assert outputs == {
         "earlier": "kept",
@@ -297,8 +298,8 @@ def test_failed_output_counts_mismatched_failed_and_not_attempted(tmp_path: Path
 
 
 def test_summary_table_lists_every_file_with_outcome_size_and_sha256(tmp_path: Path) -> None:
-    reporter, _, env = make(tmp_path, report_path=tmp_path / "r.json")
-    reporter.finish(full_result())
+    reporter, _, env = make(tmp_path)
+    reporter.finish(dataclasses.replace(full_result(), report_path=tmp_path / "r.json"))
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
     assert summary.startswith(
         "### ✅ publish-action: 2 uploaded, 2 already on the index, 0 failed\n")
@@ -370,8 +371,8 @@ def test_build_reporter_adds_github_first_only_under_github(tmp_path: Path) -> N
     under = reporters.build_reporter(settings, env, Redactor(), out=io.StringIO(),
                                      err=io.StringIO())
     assert isinstance(under, FanOut)
-    assert [type(r).__name__ for r in under.reporters] == [
-        "GitHubReporter", "ConsoleReporter", "JsonReport"]
+    assert [type(r).__name__ for r in under.reporters] == ["GitHubReporter", "ConsoleReporter"]
+    assert under.report is not None and under.report.path.parent == tmp_path
 
 
 def test_report_path_under_github_is_unique_per_run_in_a_job(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from publish_action.errors import ExitCode, InputError
 from publish_action.inputs import INPUTS, parse
-from publish_action.secrets import Redactor
+from publish_action.redaction import Redactor
 from publish_action.settings import Attestations, OnExisting, TrustedPublishing
 
 

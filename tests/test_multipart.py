@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from email.parser import BytesParser
 from email.policy import HTTP
 from pathlib import Path
@@ -13,7 +14,8 @@ def test_body_is_valid_multipart_of_known_length(tmp_path: Path) -> None:
     sizes: list[int] = []
     body = MultipartBody(
         [("name", "demo"), ("classifiers", "A :: B"), ("description", 'quote " and\nnewline')],
-        file_field="content", path=path, progress=sizes.append,
+        file_field="content", path=path, size=path.stat().st_size,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(), progress=sizes.append,
     )
     data = b"".join(body)
     assert len(data) == body.length
@@ -32,6 +34,11 @@ def test_memory_does_not_hold_the_file(tmp_path: Path) -> None:
     path = tmp_path / "big-1.0-py3-none-any.whl"
     with path.open("wb") as stream:
         stream.truncate(64 * 1024 * 1024)
-    body = MultipartBody([("name", "big")], file_field="content", path=path)
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    body = MultipartBody([("name", "big")], file_field="content", path=path,
+                         size=path.stat().st_size, sha256=digest.hexdigest())
     largest = max(len(chunk) for chunk in body)
     assert largest <= 1024 * 1024

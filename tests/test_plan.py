@@ -17,7 +17,7 @@ from publish_action.simple_index import Comparison, ProjectPage, RemoteFile
 def dist(name: str, sha: str) -> Distribution:
     return Distribution(
         path=Path(f"/x/{name}"), project=canonicalize_name("demo"), version=Version("1.0"),
-        kind="sdist", size=10, known_hashes=Hashes(sha, "b" * 64, "c" * 32),
+        kind="sdist", size=10, hashes=Hashes(sha, "b" * 64, "c" * 32),
         metadata={"name": "demo", "version": "1.0"}, pyversion="source",
     )
 

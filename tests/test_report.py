@@ -6,8 +6,8 @@ from pathlib import Path
 
 from publish_action.errors import MismatchError
 from publish_action.hashing import Hashes
+from publish_action.redaction import Redactor
 from publish_action.report import ConsoleReporter, FileOutcome, JsonReport, RunResult, Status
-from publish_action.secrets import Redactor
 
 HASHES = Hashes("a" * 64, "b" * 64, "c" * 32)
 
@@ -39,7 +39,7 @@ def test_verbose_only_debug() -> None:
 def test_json_report_is_versioned_and_atomic(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "report.json"
     error = MismatchError("1 file(s) differ", details=("x",))
-    JsonReport(path, Redactor()).finish(
+    JsonReport(path, Redactor()).write(
         RunResult((outcome(Status.MISMATCH),), 4, 0.1, error=error, repository_url="http://i/"))
     data = json.loads(path.read_text())
     assert data["version"] == 1

@@ -1,64 +1,51 @@
+"""`IndexClient`: reads, redirects, and the evidence a 404 needs before it means "absent"."""
+
 from __future__ import annotations
 
-import json
+import hashlib
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 
-from publish_action.simple_index import parse_html, parse_json
+import pytest
 
+from publish_action.distributions import inspect
+from publish_action.errors import AuthError, ExitCode, IndexError_
+from publish_action.indexes import IndexKind
+from publish_action.net import Net, NetSettings
+from publish_action.report import SilentReporter
+from publish_action.settings import Credentials
+from publish_action.simple_index import IndexClient
+from tests.support.dists import write_sdist
+from tests.support.loopback import LoopbackServer
 
-def test_pep503_html_with_relative_links_and_hash_fragments() -> None:
-    body = """<html><body>
-    <a href="../../+f/abc/demo-1.0.tar.gz#sha256=AB12" data-requires-python="">demo-1.0.tar.gz</a>
-    <a href="/packages/demo-1.0-py3-none-any.whl#md5=ff00">demo-1.0-py3-none-any.whl</a>
-    <a href="https://files.example/demo-0.9.tar.gz">demo-0.9.tar.gz</a>
-    </body></html>"""
-    files = parse_html("http://127.0.0.1:1/u/i/+simple/demo/", body)
-    assert files["demo-1.0.tar.gz"].url == "http://127.0.0.1:1/u/i/+f/abc/demo-1.0.tar.gz"
-    assert files["demo-1.0.tar.gz"].hashes == {"sha256": "ab12"}
-    assert files["demo-1.0-py3-none-any.whl"].url == (
-        "http://127.0.0.1:1/packages/demo-1.0-py3-none-any.whl")
-    assert files["demo-1.0-py3-none-any.whl"].hashes == {"md5": "ff00"}
-    assert files["demo-0.9.tar.gz"].hashes == {}
-
-
-def test_pep691_json() -> None:
-    body = json.dumps({
-        "meta": {"api-version": "1.1"},
-        "name": "demo",
-        "files": [
-            {"filename": "demo-1.0.tar.gz", "url": "../../f/demo-1.0.tar.gz",
-             "hashes": {"sha256": "CAFE", "blake2b-256": "beef"}},
-        ],
-    })
-    files = parse_json("http://127.0.0.1:1/simple/demo/", body)
-    remote = files["demo-1.0.tar.gz"]
-    assert remote.url == "http://127.0.0.1:1/f/demo-1.0.tar.gz"
-    assert remote.hashes == {"sha256": "cafe", "blake2b_256": "beef"}
+Route = tuple[int, dict[str, str], bytes]
+ROOT = (200, {"Content-Type": "text/html"},
+        b"<html><head><title>Simple Index</title></head><body></body></html>")
 
 
-class _Static:
-    """A loopback index serving fixed pages: stands for an index that lists md5 only."""
+class Static:
+    """A loopback index serving fixed answers, recording (method, path, Authorization)."""
 
-    def __init__(self, routes: dict[str, tuple[int, str, bytes]]) -> None:
-        from http.server import BaseHTTPRequestHandler
-
-        from tests.support.loopback import LoopbackServer
-
-        routes_ = routes
-        self.seen: list[tuple[str, str | None]] = []
-        seen = self.seen
+    def __init__(self, routes: dict[str, Route]) -> None:
+        self.routes = routes
+        self.seen: list[tuple[str, str, str | None]] = []
+        outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                seen.append((self.path, self.headers.get("Authorization")))
-                status, ctype, body = routes_.get(self.path, (404, "text/plain", b"no"))
+                outer.seen.append((self.command, self.path, self.headers.get("Authorization")))
+                status, headers, body = outer.routes.get(
+                    self.path, (404, {"Content-Type": "text/plain"}, b"no"))
                 self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                if status in (301, 302):
-                    self.send_header("Location", body.decode())
-                    body = b""
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            do_HEAD = do_GET
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -66,85 +53,130 @@ class _Static:
         self.server = LoopbackServer(Handler)
         self.url = self.server.url
 
-    def close(self) -> None:
-        self.server.close()
+
+@pytest.fixture
+def static() -> Iterator[Callable[[dict[str, Route]], Static]]:
+    made: list[Static] = []
+
+    def make(routes: dict[str, Route]) -> Static:
+        made.append(Static(routes))
+        return made[-1]
+
+    yield make
+    for server in made:
+        server.server.close()
 
 
-def _client(url: str, creds: object = None):  # type: ignore[no-untyped-def]
-    from publish_action.http import make_client
-    from publish_action.report import SilentReporter
-    from publish_action.simple_index import IndexClient
-
-    http = make_client(timeout=5, pool=2)
-    return IndexClient(http, url + "simple/", SilentReporter(), credentials=creds,  # type: ignore[arg-type]
-                       retries=0)
+def client(base: str, *, credentials: Credentials | None = None,
+           kind: IndexKind = IndexKind.UNKNOWN, path: str = "simple/") -> IndexClient:
+    net = Net(NetSettings(timeout=5, retries=1), environ={})
+    return IndexClient(net, base + path, SilentReporter(), credentials=credentials, kind=kind)
 
 
-def test_md5_only_page_is_decided_by_downloading(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import hashlib
+def page(links: str, name: str = "demo") -> Route:
+    body = f"<html><head><title>Links for {name}</title></head><body>{links}</body></html>"
+    return 200, {"Content-Type": "text/html"}, body.encode()
 
-    from publish_action.distributions import inspect
-    from tests.test_distributions import make_sdist
 
-    local = inspect([make_sdist(tmp_path, "demo", "1.0")], verify=True)[0]
+def test_md5_only_page_is_decided_by_downloading(static: Callable[..., Static],
+                                                 tmp_path: Path) -> None:
+    local = inspect([write_sdist(tmp_path, "demo", "1.0")], verify=True)[0]
     data = local.path.read_bytes()
-    md5 = hashlib.md5(data).hexdigest()  # noqa: S324
-    page = f'<a href="/f/demo-1.0.tar.gz#md5={md5}">demo-1.0.tar.gz</a>'.encode()
-    server = _Static({"/simple/demo/": (200, "text/html", page),
-                      "/f/demo-1.0.tar.gz": (200, "application/octet-stream", data)})
-    try:
-        client = _client(server.url)
-        remote = client.project("demo").files["demo-1.0.tar.gz"]
-        same = client.compare(remote, local)
-        assert same.identical and same.algorithm == "sha256"
-        assert ("/f/demo-1.0.tar.gz", None) in server.seen
-        assert client.compare(remote, local, md5_is_enough=True).algorithm == "md5"
-    finally:
-        server.close()
+    md5 = hashlib.md5(data).hexdigest()  # noqa: S324 - what the index gives
+    server = static({
+        "/simple/demo/": page(f'<a href="/f/demo-1.0.tar.gz#md5={md5}">demo-1.0.tar.gz</a>'),
+        "/f/demo-1.0.tar.gz": (200, {"Content-Type": "application/octet-stream"}, data)})
+    index = client(server.url)
+    remote = index.project("demo").files["demo-1.0.tar.gz"]
+    same = index.compare(remote, local)
+    assert same.identical and same.algorithm == "sha256"
+    assert ("GET", "/f/demo-1.0.tar.gz", None) in server.seen
+    assert index.compare(remote, local, md5_is_enough=True).algorithm == "md5"
 
 
-def test_cross_origin_redirect_is_not_followed_and_401_is_an_error() -> None:
-    import pytest
+def test_a_404_is_absent_only_with_evidence_the_check_url_is_a_simple_index(
+        static: Callable[..., Static]) -> None:
+    good = static({"/simple/": ROOT})
+    assert not client(good.url).project("new-project").found
+    assert [p for _, p, _ in good.seen] == ["/simple/new-project/", "/simple/"]
 
-    from publish_action.errors import AuthError
-    from publish_action.settings import Credentials
-
-    other = _Static({})
-    server = _Static({"/simple/gone/": (302, "text/plain", f"{other.url}simple/gone/".encode()),
-                      "/simple/private/": (401, "text/plain", b"login please")})
-    try:
-        client = _client(server.url, Credentials("reader", "pw-9999"))
-        page = client.project("gone")
-        assert not page.found and "not followed" in page.note
-        assert other.seen == []
-        with pytest.raises(AuthError) as info:
-            client.project("private")
-        assert "check-user" in (info.value.advice or "")
-        assert "/simple/private/" in info.value.message
-        # credentials are sent with the read itself: a 404 for an anonymous read is no proof
-        assert [a is not None for p, a in server.seen if p == "/simple/private/"] == [True]
-    finally:
-        server.close()
-        other.close()
+    wrong = static({})  # a mistyped index-url: 404 for everything
+    with pytest.raises(IndexError_) as info:
+        client(wrong.url).project("new-project")
+    assert info.value.exit_code is ExitCode.INDEX
+    assert "does not look like a working simple index" in info.value.message
+    assert "asked GET http://127.0.0.1:" in info.value.details[0]
+    assert "HTTP 404" in info.value.details[0]
 
 
-def test_malformed_pages_are_errors_never_an_empty_project() -> None:
-    import pytest
+def test_one_good_page_is_evidence_enough(static: Callable[..., Static]) -> None:
+    server = static({"/simple/old/": page("", name="old")})
+    index = client(server.url)
+    index.project("old")
+    assert not index.project("new").found
+    assert [p for _, p, _ in server.seen] == ["/simple/old/", "/simple/new/"]
 
-    from publish_action.errors import IndexError_
 
-    server = _Static({
-        "/simple/listy/": (200, "application/vnd.pypi.simple.v1+json", b"[1, 2]"),
-        "/simple/nofiles/": (200, "application/vnd.pypi.simple.v1+json", b'{"name": "x"}'),
-        "/simple/login/": (200, "text/html",
-                           b"<html><form action=/login><input type=password></form></html>"),
-        "/simple/empty/": (200, "text/html", b"<html><body></body></html>"),
+def test_evidence_probes_per_index(static: Callable[..., Static]) -> None:
+    warehouse = static({"/simple/": (200, {"Content-Type": "text/html",
+                                           "X-PyPI-Last-Serial": "1"}, b"")})
+    assert not client(warehouse.url, kind=IndexKind.PYPI).project("new").found
+    assert ("HEAD", "/simple/", None) in warehouse.seen  # never the tens-of-MB root page
+
+    devpi = static({"/u/i/": (200, {"Content-Type": "application/json"},
+                              b'{"type": "indexconfig", "result": {}}')})
+    assert not client(devpi.url, kind=IndexKind.DEVPI, path="u/i/+simple/").project("x").found
+    assert ("GET", "/u/i/", None) in devpi.seen
+
+    lookalike = static({"/simple/": (200, {"Content-Type": "text/html"}, b"")})
+    with pytest.raises(IndexError_, match="working simple index"):
+        client(lookalike.url, kind=IndexKind.PYPI).project("new")
+
+
+def test_redirects(static: Callable[..., Static]) -> None:
+    elsewhere = static({})
+    server = static({
+        "/simple/": ROOT,
+        "/simple/gone/": (302, {"Location": f"{elsewhere.url}simple/gone/"}, b""),
+        "/simple/Moved/": (301, {"Location": "/simple/moved/"}, b""),
+        "/simple/moved/": page("", name="moved"),
+        "/simple/sso/": (302, {"Location": f"{elsewhere.url}login?next=/simple/sso/"}, b""),
     })
-    try:
-        client = _client(server.url)
-        for name in ("listy", "nofiles", "login"):
-            with pytest.raises(IndexError_, match="not a simple index page"):
-                client.project(name)
-        assert client.project("empty").files == {}  # a real, empty project page
-    finally:
-        server.close()
+    index = client(server.url, credentials=Credentials("reader", "pw-9999"))
+    gone = index.project("gone")  # the same project on another index: "not here"
+    assert not gone.found and "not followed" in gone.note
+    assert index.project("Moved").found  # same origin: followed
+    with pytest.raises(IndexError_, match="cannot tell whether sso is here"):
+        index.project("sso")  # a login page elsewhere proves nothing
+    assert elsewhere.seen == []  # never followed, credentials never sent there
+
+
+def test_refused_read_is_an_auth_error_and_credentials_were_sent(
+        static: Callable[..., Static]) -> None:
+    server = static({"/simple/private/": (401, {"Content-Type": "text/plain"}, b"login please")})
+    index = client(server.url, credentials=Credentials("reader", "pw-9999"))
+    with pytest.raises(AuthError) as info:
+        index.project("private")
+    assert "check-user" in info.value.advice
+    assert "/simple/private/" in info.value.message and "with credentials" in info.value.message
+    assert [a is not None for _, p, a in server.seen if p == "/simple/private/"] == [True]
+
+
+def test_junk_200_stops_the_check_with_what_came_back(static: Callable[..., Static]) -> None:
+    server = static({"/simple/demo/": (200, {"Content-Type": "text/html"},
+                                       b"<html><body>Maintenance</body></html>")})
+    with pytest.raises(IndexError_) as info:
+        client(server.url).project("demo")
+    assert "is not the simple page of demo" in info.value.message
+    assert "HTTP 200, text/html, 37 bytes: '<html><body>Maintenance</body></html>'" in \
+        info.value.details[0]
+
+
+def test_a_page_over_the_cap_is_refused_without_reading_it_all(
+        static: Callable[..., Static], monkeypatch: pytest.MonkeyPatch) -> None:
+    import publish_action.simple_index as module
+
+    monkeypatch.setattr(module, "PAGE_LIMIT", 1000)
+    server = static({"/simple/big/": page("x" * 5000, name="big")})
+    with pytest.raises(IndexError_, match="larger than"):
+        client(server.url).project("big")

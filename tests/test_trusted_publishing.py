@@ -16,10 +16,10 @@ from id._internal.oidc import ambient
 
 from publish_action import trusted_publishing as tp
 from publish_action.errors import ExitCode, PublishError, TrustedPublishingError
-from publish_action.http import make_client
 from publish_action.indexes import IndexKind, classify
+from publish_action.net import Net, NetSettings
+from publish_action.redaction import Redactor
 from publish_action.report import ConsoleReporter, FanOut, SilentReporter
-from publish_action.secrets import Redactor
 from publish_action.settings import Credentials, Settings, TrustedPublishing
 from tests.support.oidc_issuer import OidcIssuer
 from tests.support.pypi_standin import PyPIStandIn, TrustedPublisherConfig
@@ -67,6 +67,7 @@ class Run:
     github: OidcIssuer
     gitlab: OidcIssuer
     http: httpx.Client
+    net: Net
     redactor: Redactor = dataclasses.field(default_factory=Redactor)
     recorder: Recorder = dataclasses.field(default_factory=Recorder)
     out: io.StringIO = dataclasses.field(default_factory=io.StringIO)
@@ -97,7 +98,7 @@ class Run:
 
     def obtain(self, environ: dict[str, str], **settings: Any) -> tp.TrustedPublisher | None:
         return tp.obtain(self.settings(**settings), self.reporter, projects=[PROJECT],
-                         environ=environ, http=self.http, redactor=self.redactor)
+                         environ=environ, net=self.net, redactor=self.redactor)
 
     def fail(self, environ: dict[str, str], **settings: Any) -> TrustedPublishingError:
         with pytest.raises(TrustedPublishingError) as caught:
@@ -129,12 +130,13 @@ def issuers() -> Iterator[tuple[OidcIssuer, OidcIssuer]]:
 @pytest.fixture
 def run(issuers: tuple[OidcIssuer, OidcIssuer]) -> Iterator[Run]:
     github, gitlab = issuers
-    with PyPIStandIn() as index, make_client(timeout=10.0, pool=2) as http:
+    with PyPIStandIn() as index, httpx.Client(timeout=10.0, trust_env=False) as http, \
+            Net(NetSettings(timeout=10.0, retries=1), environ={}) as net:
         index.trust(github)
         index.trust(gitlab)
         index.add_publisher(GITHUB_PUBLISHER)
         index.add_publisher(GITLAB_PUBLISHER)
-        yield Run(index, github, gitlab, http)
+        yield Run(index, github, gitlab, http, net)
 
 
 def render(error: PublishError) -> str:
@@ -556,7 +558,7 @@ def test_gitlab_cannot_re_mint_with_its_single_token(run: Run) -> None:
 
 
 def test_identity_before_minting_is_an_error(run: Run) -> None:
-    exchange = tp.IndexExchange(run.http, run.index.upload_url, retries=0,
+    exchange = tp.IndexExchange(Net(NetSettings(retries=0), environ={}), run.index.upload_url,
                                 reporter=run.reporter)
     publisher = tp.TrustedPublisher(exchange, audience="pypi", environ={}, redactor=run.redactor,
                                     reporter=run.reporter, projects=[PROJECT],

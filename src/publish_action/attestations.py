@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from publish_action.cancellation import Cancellation
 from publish_action.errors import AttestationError, InputError
 from publish_action.indexes import IndexKind
 from publish_action.settings import Attestations
@@ -32,8 +33,8 @@ if TYPE_CHECKING:
     from sigstore.verify.policy import VerificationPolicy
 
     from publish_action.distributions import Distribution
+    from publish_action.redaction import Redactor
     from publish_action.report import Reporter
-    from publish_action.secrets import Redactor
     from publish_action.settings import Settings
 
     Publisher = GitHubPublisher | GitLabPublisher | GooglePublisher
@@ -216,6 +217,7 @@ def prepare(
     environ: Mapping[str, str],
     trust_config: object | None = None,
     redactor: Redactor | None = None,
+    cancellation: Cancellation | None = None,
 ) -> dict[str, str]:
     """Sign, write and self-verify attestations for `dists` (the files about to be uploaded).
 
@@ -263,9 +265,9 @@ def prepare(
     _check_reusable_workflow(claims, index)
     extra = _packages_dir_attestations(settings.packages_dir, dists)
     config = _load_trust_config(trust_config)
-    token = _sigstore_token(environ, settings.timeout, ci, redactor)
+    token = _sigstore_token(environ, settings.timeout, ci, redactor, cancellation)
     reporter.info(f"attestations: signing {len(dists)} file(s) as {describe(identity)}")
-    signed = _sign_all(config, token, dists, settings, reporter)
+    signed = _sign_all(config, token, dists, settings, reporter, cancellation)
     return _verify_all(config, identity, dists, signed, extra, index, reporter)
 
 
@@ -326,7 +328,8 @@ def _load_trust_config(injected: object | None) -> ClientTrustConfig:
 
 
 def _sigstore_token(
-    environ: Mapping[str, str], timeout: float, ci: str, redactor: Redactor | None
+    environ: Mapping[str, str], timeout: float, ci: str, redactor: Redactor | None,
+    cancellation: Cancellation | None,
 ) -> IdentityToken:
     """The second ambient OIDC token, audience `sigstore`, for Fulcio's signing certificate."""
     from sigstore.oidc import IdentityToken
@@ -336,7 +339,8 @@ def _sigstore_token(
     general = ("the job that mints the upload token must also be able to get a token with "
                "audience 'sigstore'; or set 'attestations: false'")
     try:
-        found = oidc.ambient_token("sigstore", environ, timeout=timeout)
+        found = oidc.ambient_token("sigstore", environ, timeout=timeout,
+                                   cancellation=cancellation)
     except oidc.AmbientTokenError as exc:
         advice = general
         if exc.problem is oidc.Problem.MISSING_TOKEN:
@@ -378,7 +382,8 @@ class _NoAnswer(Exception):
 
 
 def _parallel(
-    fn: Callable[[_T], _R], items: Sequence[_T], *, workers: int, timeout: float
+    fn: Callable[[_T], _R], items: Sequence[_T], *, workers: int, timeout: float,
+    cancellation: Cancellation | None = None,
 ) -> list[_R | BaseException]:
     """Run `fn` over `items` on daemon threads: each result, or the exception it raised.
 
@@ -407,10 +412,18 @@ def _parallel(
     for _ in range(max(1, min(workers, len(items)))):
         threading.Thread(target=work, daemon=True, name="publish-action-sigstore").start()
     for _ in items:
-        try:
-            done.get(timeout=timeout)
-        except queue.Empty:
-            break
+        waited = 0.0
+        while True:
+            if cancellation is not None:
+                cancellation.raise_if_set()
+            try:
+                done.get(timeout=min(0.2, timeout - waited))
+                break
+            except queue.Empty:
+                waited += 0.2
+                if waited >= timeout:
+                    with lock:
+                        return list(results)
     with lock:
         return list(results)
 
@@ -460,6 +473,7 @@ def _sign_all(
     dists: Sequence[Distribution],
     settings: Settings,
     reporter: Reporter,
+    cancellation: Cancellation | None = None,
 ) -> dict[str, Attestation]:
     from pypi_attestations import Attestation
     from pypi_attestations import Distribution as Subject
@@ -487,7 +501,8 @@ def _sign_all(
     def certify(_: None) -> Signer:
         return Signer(token, context, cache=True)  # asks Fulcio for the certificate now
 
-    [signer] = _parallel(certify, [None], workers=1, timeout=settings.timeout)
+    [signer] = _parallel(certify, [None], workers=1, timeout=settings.timeout,
+                         cancellation=cancellation)
     if isinstance(signer, BaseException):
         raise _service_error(
             signer, f"Sigstore's certificate authority (Fulcio at {fulcio_url}) did not issue a "
@@ -496,7 +511,8 @@ def _sign_all(
     def sign(dist: Distribution) -> Attestation:
         return Attestation.sign(signer, Subject(name=dist.filename, digest=dist.hashes.sha256))
 
-    results = _parallel(sign, dists, workers=settings.max_parallel, timeout=settings.timeout)
+    results = _parallel(sign, dists, workers=settings.max_parallel, timeout=settings.timeout,
+                        cancellation=cancellation)
     signed: dict[str, Attestation] = {}
     for dist, result in zip(dists, results, strict=True):
         if isinstance(result, BaseException):

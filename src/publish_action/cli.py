@@ -1,22 +1,22 @@
 """The command line: parse inputs at the edge, run the pipeline, turn errors into exit codes.
 
-This is the only place errors are caught and rendered.
+This is the only place errors are caught and rendered. SIGINT and SIGTERM are turned into a
+cancellation of the run: new uploads stop at once, the run writes its report and outputs, and
+the process exits 130 or 143.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
-import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TextIO
 
-from publish_action.errors import ExitCode, PublishError
-from publish_action.secrets import Redactor
-
-
-class InternalError(PublishError):
-    exit_code = ExitCode.INTERNAL
+from publish_action.cancellation import Cancellation, Reason
+from publish_action.errors import ExitCode, InternalError, PublishError
+from publish_action.redaction import Redactor
 
 
 def main(
@@ -47,7 +47,8 @@ def main(
         return 0 if exit_.code in (0, None) else int(ExitCode.INPUT)
 
     from publish_action.publish import publish
-    from publish_action.reporters import build_reporter
+    from publish_action.report import RunResult
+    from publish_action.reporters import build_reporter, unwritable_outputs
 
     settings = parsed.settings
     reporter = build_reporter(settings, env, redactor, out=out, err=err)
@@ -55,22 +56,43 @@ def main(
         reporter.warning(warning)
     for note in parsed.notes:
         reporter.info(note)
-    try:
-        result = publish(settings, reporter, environ=env, redactor=redactor,
-                         trust_config=trust_config)
-    except Exception as exc:  # noqa: BLE001 - a bug: say so, with the traceback, and exit 1
-        internal = InternalError(
-            f"unexpected internal error: {type(exc).__name__}: {exc}",
-            advice="this is a bug in publish-action; please report it with the output above",
-        )
-        reporter.failed(internal, traceback=traceback.format_exc())
-        from publish_action.report import RunResult
-
-        result = RunResult(outcomes=(), exit_code=int(ExitCode.INTERNAL), seconds=0.0,
-                           error=internal, dry_run=settings.dry_run)
-        reporter.finish(result)
-        return int(ExitCode.INTERNAL)
+    # Found now, not after the files are out: a report that cannot be written must not fail
+    # a release that already happened.
+    problem = unwritable_outputs(settings, env)
+    if problem is not None:
+        result = RunResult(outcomes=(), exit_code=int(problem.exit_code), seconds=0.0,
+                           error=problem, dry_run=settings.dry_run)
+    else:
+        cancellation = Cancellation()
+        with _signals_cancel(cancellation):
+            result = publish(settings, reporter, environ=env, redactor=redactor,
+                             trust_config=trust_config, cancellation=cancellation)
     if result.error is not None:
-        reporter.failed(result.error)
+        trace = result.error.traceback if isinstance(result.error, InternalError) else ""
+        reporter.failed(result.error, traceback=trace)
     reporter.finish(result)
     return result.exit_code
+
+
+@contextmanager
+def _signals_cancel(cancellation: Cancellation) -> Iterator[None]:
+    """SIGINT (GitHub's cancel, Ctrl-C) and SIGTERM (`docker stop`) cancel the run."""
+    wanted = {signal.SIGINT: Reason.SIGINT, signal.SIGTERM: Reason.SIGTERM}
+    previous: dict[signal.Signals, object] = {}
+    try:
+        for number, reason in wanted.items():
+            previous[number] = signal.signal(number, _handler(cancellation, reason))
+    except ValueError:  # not the main thread (an embedding program): it handles signals
+        previous.clear()
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)  # type: ignore[arg-type]
+
+
+def _handler(cancellation: Cancellation, reason: Reason) -> Callable[[int, object], None]:
+    def handle(_number: int, _frame: object) -> None:
+        cancellation.request(reason)
+
+    return handle

@@ -10,10 +10,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from publish_action.cancellation import Cancellation, Reason
 from publish_action.distributions import Distribution
 from publish_action.errors import IndexError_
+from publish_action.net import Stopped
+from publish_action.redaction import display_url
 from publish_action.report import Reporter
-from publish_action.secrets import display_url
 from publish_action.simple_index import IndexClient
 
 
@@ -31,6 +33,7 @@ def confirm(
     *,
     timeout: float,
     first_round: Sequence[Missing] | None = None,
+    cancellation: Cancellation | None = None,
 ) -> list[Missing]:
     """Return the uploaded files the index does not show with the expected content.
 
@@ -42,7 +45,11 @@ def confirm(
     while missing and time.monotonic() + delay <= deadline:
         reporter.debug(f"{len(missing)} uploaded file(s) not listed yet; reading again in "
                        f"{delay:.1f} s")
-        time.sleep(delay)
+        if cancellation is None:
+            time.sleep(delay)
+        elif cancellation.wait(delay):
+            stop = cancellation.stop
+            raise Stopped(stop.reason if stop else Reason.SIGINT)
         missing = check_listed(index, [m.dist for m in missing])
         delay = min(delay * 2, 4.0)
     return missing
@@ -50,15 +57,15 @@ def confirm(
 
 def check_listed(index: IndexClient, dists: Sequence[Distribution]) -> list[Missing]:
     """One read of each project's page: which of `dists` it does not list as uploaded."""
-    pages = index.projects([d.project for d in dists], workers=4)
+    pages = index.projects([d.project for d in dists], workers=4, phase="confirmation")
     missing = []
     for dist in dists:
         page = pages[dist.project]
-        remote = page.files.get(dist.filename)
+        remote = page.find(dist.filename)
         if remote is None:
             missing.append(Missing(dist, page.url, "not listed"))
             continue
-        comparison = index.compare(remote, dist, md5_is_enough=True)
+        comparison = index.compare(remote, dist, md5_is_enough=True, phase="confirmation")
         if not comparison.identical:
             missing.append(
                 Missing(dist, page.url, f"listed with {comparison.remote_label}, expected "

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from publish_action.cancellation import Reason
+
 
 class ExitCode(IntEnum):
     """Documented exit codes; scripts branch on them, so never renumber."""
@@ -20,6 +22,8 @@ class ExitCode(IntEnum):
     INDEX = 6
     TRUSTED_PUBLISHING = 7
     ATTESTATION = 8
+    INTERRUPTED = 130  # SIGINT: the run was cancelled (GitHub) or Ctrl-C; 128 + 2, as shells say
+    TERMINATED = 143  # SIGTERM: `docker stop`, a job timeout; 128 + 15
 
 
 class PublishError(Exception):
@@ -51,6 +55,16 @@ class PublishError(Exception):
         return "\n".join(lines)
 
 
+class InternalError(PublishError):
+    """A bug: `traceback` is printed with it, and the run's record is kept."""
+
+    exit_code = ExitCode.INTERNAL
+
+    def __init__(self, message: str, *, advice: str = "", traceback: str = "") -> None:
+        super().__init__(message, advice=advice)
+        self.traceback = traceback
+
+
 class InputError(PublishError):
     exit_code = ExitCode.INPUT
 
@@ -77,3 +91,16 @@ class TrustedPublishingError(PublishError):
 
 class AttestationError(PublishError):
     exit_code = ExitCode.ATTESTATION
+
+
+class RunStopped(PublishError):
+    """The run was stopped early: by a signal (exit 130/143) or by its deadline (exit 6)."""
+
+    def __init__(self, reason: Reason, message: str, *, advice: str = "",
+                 details: tuple[str, ...] = ()) -> None:
+        super().__init__(message, advice=advice, details=details)
+        self.reason = reason
+        self.exit_code = {
+            Reason.SIGINT: ExitCode.INTERRUPTED,
+            Reason.SIGTERM: ExitCode.TERMINATED,
+        }.get(reason, ExitCode.INDEX)

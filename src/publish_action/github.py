@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import TextIO
 
 from publish_action.errors import PublishError
+from publish_action.redaction import Redactor, display_url, printable
 from publish_action.report import FileOutcome, RunResult, SilentReporter, Status, human_size
-from publish_action.secrets import Redactor, display_url
 
 #: Outcomes counted in the ``skipped`` output: the file is on the index, nothing was sent.
 SKIPPED = (Status.SKIPPED_IDENTICAL, Status.SKIPPED_EXISTING)
 #: Outcomes counted in the ``failed`` output: the file is not on the index because of a problem.
-FAILED = (Status.FAILED, Status.MISMATCH, Status.NOT_ATTEMPTED)
+FAILED = (Status.FAILED, Status.MISMATCH, Status.NOT_ATTEMPTED, Status.INTERRUPTED)
 
 #: Outcomes where the index's copy differs from the local file (its hash is worth showing).
 _DIFFERENT = (Status.MISMATCH, Status.SKIPPED_EXISTING, Status.FAILED)
@@ -42,6 +42,7 @@ _ICONS = {
     Status.MISMATCH: "❌",
     Status.FAILED: "❌",
     Status.NOT_ATTEMPTED: "⛔",
+    Status.INTERRUPTED: "⏹️",
 }
 
 
@@ -70,8 +71,9 @@ def output_block(name: str, value: str) -> str:
 
 
 def _cell(text: str) -> str:
-    """A Markdown table cell: no line breaks, no column separators, no raw HTML."""
-    return html.escape(" ".join(text.split())).replace("|", "\\|")
+    """A Markdown table cell: no line breaks, no column separators, no raw HTML, no control
+    characters."""
+    return html.escape(" ".join(printable(text).split())).replace("|", "\\|")
 
 
 class GitHubReporter(SilentReporter):
@@ -85,7 +87,6 @@ class GitHubReporter(SilentReporter):
         *,
         out: TextIO,
         packages_dir: Path | None = None,
-        report_path: Path | None = None,
         verbose: bool = False,
     ) -> None:
         self._redact = redact
@@ -95,7 +96,6 @@ class GitHubReporter(SilentReporter):
         self._summary_file = environ.get("GITHUB_STEP_SUMMARY") or None
         self._workspace = environ.get("GITHUB_WORKSPACE") or None
         self._packages_dir = packages_dir
-        self._report_path = report_path
         self._verbose = verbose
         self._group_open = False
         # Last: masks every secret known so far right now, and each later one when it is added.
@@ -129,12 +129,12 @@ class GitHubReporter(SilentReporter):
             self._close_group_locked()
 
     def _annotate(self, kind: str, message: str, *, filename: str | None, title: str) -> None:
-        properties = {"title": self._redact(title)}
+        properties = {"title": printable(self._redact(title))}
         if filename:
-            properties = {"file": self._annotation_path(filename), **properties}
+            properties = {"file": printable(self._annotation_path(filename)), **properties}
         with self._lock:
             self._close_group_locked()
-            self._emit_locked(command(kind, self._redact(message), **properties))
+            self._emit_locked(command(kind, printable(self._redact(message)), **properties))
 
     def _annotation_path(self, filename: str) -> str:
         """The distribution's path as GitHub links it: relative to the workspace if inside."""
@@ -204,7 +204,7 @@ class GitHubReporter(SilentReporter):
             "skipped": str(result.count(*SKIPPED)),
             "failed": str(result.count(*FAILED)),
             "uploaded-files": json.dumps(uploaded),
-            "report-path": str(self._report_path) if self._report_path else "",
+            "report-path": str(result.report_path) if result.report_path else "",
             "exit-code": str(result.exit_code),
         }
 
@@ -245,7 +245,7 @@ class GitHubReporter(SilentReporter):
                 )
             lines.append("")
         if result.error is not None:
-            rendered = html.escape(self._redact(result.error.render()))
+            rendered = html.escape(printable(self._redact(result.error.render())))
             lines += [
                 "<details open><summary>What went wrong</summary>",
                 "",
@@ -253,8 +253,8 @@ class GitHubReporter(SilentReporter):
                 "</details>",
                 "",
             ]
-        if self._report_path:
-            lines += [f"JSON report: `{_cell(str(self._report_path))}`", ""]
+        if result.report_path:
+            lines += [f"JSON report: `{_cell(str(result.report_path))}`", ""]
         return "\n".join(lines) + "\n"
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import ipaddress
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -20,7 +22,7 @@ from urllib.parse import urlsplit
 from publish_action import __version__
 from publish_action.errors import InputError
 from publish_action.indexes import IndexKind, IndexProfile, classify
-from publish_action.secrets import Redactor, display_url
+from publish_action.redaction import Redactor, display_url
 from publish_action.settings import (
     Attestations,
     Credentials,
@@ -70,6 +72,14 @@ INPUTS: tuple[InputSpec, ...] = (
     InputSpec("attestations", "auto", "sign PEP 740 attestations: auto, true, false"),
     InputSpec("max-parallel", "4", "uploads in flight at once (1 = sequential)"),
     InputSpec("retries", "3", "retries of a transient failure (connection error, 429, 5xx)"),
+    InputSpec("timeout", "30", "seconds a network operation may wait for the server; a "
+              "transfer must also keep above 10 kB/s after that long"),
+    InputSpec("deadline", "3600", "seconds the whole run may take; then it stops like a "
+              "cancelled run (exit 6)"),
+    InputSpec("cert", "", "CA bundle (PEM) to trust instead of the system trust store, for a "
+              "private index (twine's --cert)"),
+    InputSpec("allow-insecure-http", "false", "allow sending credentials over plain http:// to "
+              "a host other than this machine"),
     InputSpec("report-path", "", "where to write the JSON report of every file's outcome"),
 )
 
@@ -136,17 +146,38 @@ def build_parser() -> argparse.ArgumentParser:
 def parse(
     argv: Sequence[str] | None, environ: Mapping[str, str], redactor: Redactor
 ) -> ParsedInputs:
-    args = vars(build_parser().parse_args(None if argv is None else _join_values(argv)))
+    given = list(sys.argv[1:] if argv is None else argv)
+    args = vars(build_parser().parse_args(_join_values(given)))
     raw: dict[str, str] = {}
+    warnings: list[str] = []
     for spec in INPUTS:
         flag = args.get(spec.name.replace("-", "_"))
         value = flag if flag not in (None, "") else _from_env(spec, environ)
-        raw[spec.name] = value.strip() if value else spec.default
         if spec.secret:
+            # Byte for byte: a password may begin or end with a space.
+            raw[spec.name] = value or spec.default
             redactor.add(raw[spec.name])
-    settings, notes, warnings = _settings(raw, environ, redactor)
-    warnings = (*_unknown_env_inputs(environ), *warnings)
-    return ParsedInputs(settings=settings, warnings=warnings, notes=notes)
+            warnings.extend(_secret_warnings(spec, raw[spec.name], from_flag=bool(flag)))
+        else:
+            raw[spec.name] = value.strip() if value else spec.default
+    settings, notes, more = _settings(raw, environ, redactor)
+    return ParsedInputs(settings=settings, warnings=(*_unknown_env_inputs(environ), *warnings,
+                                                     *more), notes=notes)
+
+
+def _secret_warnings(spec: InputSpec, value: str, *, from_flag: bool) -> list[str]:
+    env_name = spec.env_names[1]
+    warnings = []
+    if from_flag:
+        warnings.append(
+            f"--{spec.name} was given on the command line, where other processes on this "
+            f"machine can read it (ps, /proc); pass it in the environment variable {env_name} "
+            "instead")
+    if value and value != value.strip():
+        warnings.append(
+            f"'{spec.name}' begins or ends with whitespace (a newline from `echo`?); it is sent "
+            "exactly as given")
+    return warnings
 
 
 def _from_env(spec: InputSpec, environ: Mapping[str, str]) -> str:
@@ -215,7 +246,67 @@ def _url(raw: Mapping[str, str], name: str) -> str:
             f"input '{name}' must be an http(s) URL, not {display_url(value)!r}",
             advice="for example https://upload.pypi.org/legacy/",
         )
+    if any(char.isspace() for char in value):
+        raise InputError(
+            f"input '{name}' contains whitespace: {display_url(value)!r}",
+            advice="remove the spaces or line breaks (a URL never holds them; encode a space "
+            "in a path as %20)",
+        )
+    try:
+        parts.port  # noqa: B018 - raises for a port that is not a number from 0 to 65535
+    except ValueError:
+        port = parts.netloc.rsplit("@", 1)[-1].rsplit(":", 1)[-1]
+        raise InputError(
+            f"input '{name}' has an invalid port {port!r}: {display_url(value)!r}",
+            advice="a port is a number from 1 to 65535, e.g. https://host:8443/",
+        ) from None
     return value if value.endswith("/") else value + "/"
+
+
+def _is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _plain_http(name: str, url: str, credentials: bool, allowed: bool,
+                warnings: list[str]) -> None:
+    """Credentials over plain http to another host can be read by anyone on the way."""
+    if not credentials or urlsplit(url).scheme != "http" or _is_loopback(url):
+        return
+    if not allowed:
+        raise InputError(
+            f"'{name}' is plain http:// to {urlsplit(url).hostname}, and credentials would "
+            "be sent to it unencrypted",
+            advice="use https://; on a network you trust (a service container, a private "
+            "subnet), set 'allow-insecure-http: true'",
+        )
+    warnings.append(f"credentials go to {display_url(url)} over plain http "
+                    "('allow-insecure-http: true'): anyone on the network path can read them")
+
+
+def _index_url(
+    raw: Mapping[str, str], profile: IndexProfile, redactor: Redactor, notes: list[str]
+) -> tuple[str | None, str, Mapping[str, str], bool]:
+    """The check URL (given or derived), its note, the inputs with any credentials found in
+    it, and whether its user name alone is the secret."""
+    if not raw["index-url"]:
+        return profile.simple_url, profile.derivation, raw, False
+    index_url, user, password = _split_userinfo(_url(raw, "index-url"))
+    note = f"index-url (given): {display_url(index_url)}"
+    if not (user or password):
+        return index_url, note, raw, False
+    # As for repository-url: sent as basic auth, never left in the URL.
+    redactor.add(password or user)
+    if not raw["check-password"]:
+        raw = {**raw, "check-user": raw["check-user"] or user, "check-password": password}
+    notes.append("credentials in index-url are sent as check-user/check-password to "
+                 f"{display_url(index_url)}")
+    return index_url, note, raw, bool(user) and not password
 
 
 def _settings(
@@ -244,12 +335,7 @@ def _settings(
             "'index-url'",
         )
     profile = classify(repository_url)
-    if raw["index-url"]:
-        index_url: str | None = _url(raw, "index-url")
-        note = f"index-url (given): {display_url(index_url or '')}"
-    else:
-        index_url = profile.simple_url
-        note = profile.derivation
+    index_url, note, raw, check_token_as_user = _index_url(raw, profile, redactor, notes)
     on_existing = _choice(raw, "on-existing", OnExisting)
     if _bool(raw, "skip-existing"):
         if raw["on-existing"] not in ("skip-identical", "skip"):
@@ -268,9 +354,16 @@ def _settings(
         )
     upload = _credentials(raw["user"], raw["password"], redactor, token_as_user=token_as_user)
     warnings.extend(_user_warnings(profile, raw["user"], bool(raw["password"])))
-    check = _credentials(raw["check-user"] or raw["user"], raw["check-password"], redactor)
+    check = _credentials(raw["check-user"] or raw["user"], raw["check-password"], redactor,
+                         token_as_user=check_token_as_user)
     if raw["check-user"] and not raw["check-password"]:
         warnings.append("'check-user' is ignored without 'check-password'")
+    insecure = _bool(raw, "allow-insecure-http")
+    _plain_http("repository-url", repository_url, upload is not None, insecure, warnings)
+    if index_url is not None:
+        reads_with = check if (raw["check-password"] or check_token_as_user) else (
+            upload if _same_host(index_url, repository_url) else None)
+        _plain_http("index-url", index_url, reads_with is not None, insecure, warnings)
     attestations = _choice(raw, "attestations", Attestations)
     trusted = _choice(raw, "trusted-publishing", TrustedPublishing)
     _check_attestations(attestations, trusted, has_password=upload is not None)
@@ -285,7 +378,7 @@ def _settings(
         index_url_note=note,
         upload_credentials=upload,
         check_credentials=check,
-        check_credentials_explicit=bool(raw["check-password"]),
+        check_credentials_explicit=bool(raw["check-password"]) or check_token_as_user,
         packages_dir=packages_dir,
         on_existing=on_existing,
         dry_run=_bool(raw, "dry-run"),
@@ -298,10 +391,30 @@ def _settings(
         attestations=attestations,
         max_parallel=int(_number(raw, "max-parallel", int, 1, 32)),
         retries=int(_number(raw, "retries", int, 0, 10)),
+        timeout=_number(raw, "timeout", float, 1, 3600),
+        deadline=_number(raw, "deadline", float, 1, 7 * 24 * 3600),
+        ca_bundle=_ca_bundle(raw["cert"]),
+        allow_insecure_http=insecure,
         report_path=Path(raw["report-path"]) if raw["report-path"] else None,
         work_dir=_work_dir(environ),
     )
     return settings, tuple(notes), tuple(warnings)
+
+
+def _same_host(a: str, b: str) -> bool:
+    return (urlsplit(a).hostname or "").lower() == (urlsplit(b).hostname or "").lower()
+
+
+def _ca_bundle(value: str) -> Path | None:
+    if not value:
+        return None
+    path = Path(value)
+    if not path.is_file():
+        raise InputError(
+            f"input 'cert': {value} is not a file",
+            advice="give the path of a PEM file holding the CA certificate(s) to trust",
+        )
+    return path
 
 
 def _split_userinfo(url: str) -> tuple[str, str, str]:

@@ -24,6 +24,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+
+from publish_action.cancellation import Cancellation, Stopped
 
 DEFAULT_TIMEOUT = 30.0
 _T = TypeVar("_T")
@@ -179,13 +182,17 @@ def github_fork_pull_request(environ: Mapping[str, str]) -> tuple[str, str] | No
 
 
 def ambient_token(
-    audience: str, environ: Mapping[str, str], *, timeout: float = DEFAULT_TIMEOUT
+    audience: str, environ: Mapping[str, str], *, timeout: float = DEFAULT_TIMEOUT,
+    cancellation: Cancellation | None = None,
 ) -> AmbientToken:
-    """An OIDC token for `audience` from the CI this job runs in; raises `AmbientTokenError`."""
+    """An OIDC token for `audience` from the CI this job runs in; raises `AmbientTokenError`
+    (or `Stopped` when the run is stopped meanwhile)."""
     ci = known_ci(environ)
     try:
         with _applied(environ, audience):
-            found = _bounded(lambda: _detect(audience, ci), timeout)
+            found = _bounded(lambda: _detect(audience, ci), timeout, cancellation)
+    except Stopped:
+        raise
     except _TimedOut:
         where = _said(ci, environ) if ci else "the CIs the `id` library knows"
         raise AmbientTokenError(
@@ -277,8 +284,9 @@ def _applied(environ: Mapping[str, str], audience: str) -> Iterator[None]:
                     os.environ[name] = value
 
 
-def _bounded(call: Callable[[], _T], timeout: float) -> _T:
-    """Run `call` in a daemon thread; give up (leaving it behind) after `timeout` seconds."""
+def _bounded(call: Callable[[], _T], timeout: float, cancellation: Cancellation | None) -> _T:
+    """Run `call` in a daemon thread; give up (leaving it behind) after `timeout` seconds, or
+    as soon as the run is stopped."""
     box: list[tuple[bool, object]] = []
 
     def run() -> None:
@@ -289,7 +297,11 @@ def _bounded(call: Callable[[], _T], timeout: float) -> _T:
 
     thread = threading.Thread(target=run, name="publish-action-oidc", daemon=True)
     thread.start()
-    thread.join(timeout)
+    deadline = time.monotonic() + timeout
+    while thread.is_alive() and time.monotonic() < deadline:
+        thread.join(min(0.2, max(0.0, deadline - time.monotonic())))
+        if cancellation is not None:
+            cancellation.raise_if_set()
     if thread.is_alive() or not box:
         raise _TimedOut
     ok, value = box[0]

@@ -58,7 +58,7 @@ def make_plan(
     steps = []
     for dist in dists:
         page = pages.get(dist.project) if pages is not None else None
-        remote = page.files.get(dist.filename) if page else None
+        remote = page.find(dist.filename) if page else None
         is_new = pages is not None and (page is None or not page.found or not page.files)
         if remote is None:
             steps.append(Step(dist, Action.UPLOAD, project_is_new=is_new))

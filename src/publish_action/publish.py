@@ -4,28 +4,30 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Mapping, Sequence
+import traceback
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from publish_action import __version__
+from publish_action.cancellation import Cancellation, Reason
 from publish_action.confirm import Missing, check_listed, confirm, missing_error
 from publish_action.credentials import CredentialSource, StaticCredentials
 from publish_action.distributions import Distribution, discover, inspect
-from publish_action.errors import ExitCode, PublishError
-from publish_action.http import make_client, same_origin
+from publish_action.errors import ExitCode, InternalError, PublishError, RunStopped
+from publish_action.net import Net, NetSettings, Stopped, same_origin
 from publish_action.plan import Action, Plan, Step, make_plan, mismatch_error
+from publish_action.redaction import Redactor, display_url
 from publish_action.report import FileOutcome, Reporter, RunResult, Status, human_size
-from publish_action.secrets import Redactor, display_url
 from publish_action.settings import Attestations, Settings, TrustedPublishing
 from publish_action.simple_index import Comparison, IndexClient, RemoteFile
 from publish_action.upload import Uploader
 from publish_action.upload import file_outcome as _outcome
 
 if TYPE_CHECKING:
-    import httpx
-
     from publish_action.trusted_publishing import TrustedPublisher
 
 _PLAN_STATUS = {
@@ -40,9 +42,11 @@ _PLAN_STATUS = {
 class _Run:
     settings: Settings
     reporter: Reporter
+    cancellation: Cancellation = field(default_factory=Cancellation)
     started: float = field(default_factory=time.monotonic)
     outcomes: dict[str, FileOutcome] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    dists: tuple[Distribution, ...] = ()
 
     def record(self, outcome: FileOutcome, *, announce: bool = True) -> None:
         self.outcomes[outcome.filename] = outcome
@@ -73,14 +77,74 @@ def publish(
     environ: Mapping[str, str],
     redactor: Redactor,
     trust_config: object | None = None,
+    cancellation: Cancellation | None = None,
 ) -> RunResult:
-    """Run the whole job; expected failures come back as `RunResult.error`, never raised."""
-    run = _Run(settings, reporter)
+    """Run the whole job; every failure comes back as `RunResult.error`, never raised, with
+    the record of what happened to each file kept (a bug included)."""
+    run = _Run(settings, reporter, cancellation or Cancellation())
     try:
-        _pipeline(run, environ=environ, redactor=redactor, trust_config=trust_config)
+        with _deadline(run):
+            _pipeline(run, environ=environ, redactor=redactor, trust_config=trust_config)
     except PublishError as error:
-        return run.result(error)
+        return run.result(_with_stop_details(run, error))
+    except Stopped as stopped:
+        return run.result(_stopped(run, stopped.reason))
+    except Exception as exc:  # noqa: BLE001 - a bug: keep the record, say so, exit 1
+        bug = InternalError(
+            f"unexpected internal error: {type(exc).__name__}: {exc}",
+            advice="this is a bug in publish-action; please report it with the output above",
+            traceback=traceback.format_exc(),
+        )
+        return run.result(bug)
     return run.result(None)
+
+
+@contextmanager
+def _deadline(run: _Run) -> Iterator[None]:
+    timer = threading.Timer(run.settings.deadline, run.cancellation.request,
+                            args=(Reason.DEADLINE,))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+def _stopped(run: _Run, reason: Reason) -> PublishError:
+    for dist in run.dists:
+        if dist.filename not in run.outcomes:
+            run.record(_outcome(dist, Status.NOT_ATTEMPTED,
+                                message="not sent: the run was stopped"))
+    return _with_stop_details(run, RunStopped(reason, f"the run stopped: {reason.value}"))
+
+
+def _with_stop_details(run: _Run, error: PublishError) -> PublishError:
+    """A stopped run says what is on the index now and what is not."""
+    if not isinstance(error, RunStopped):
+        return error
+    for dist in run.dists:
+        if dist.filename not in run.outcomes:
+            run.record(_outcome(dist, Status.NOT_ATTEMPTED,
+                                message="not sent: the run was stopped"))
+    message = error.message
+    if error.reason is Reason.DEADLINE:
+        message = (f"the run passed its deadline ({run.settings.deadline:g} s, input "
+                   "'deadline') and was stopped")
+    groups = (
+        ("uploaded before the stop", (Status.UPLOADED,)),
+        ("already on the index", (Status.SKIPPED_IDENTICAL, Status.SKIPPED_EXISTING)),
+        ("cut off mid-upload (see each file's line)", (Status.INTERRUPTED,)),
+        ("not uploaded", (Status.NOT_ATTEMPTED, Status.WOULD_UPLOAD)),
+    )
+    details = []
+    for label, statuses in groups:
+        names = [o.filename for o in run.outcomes.values() if o.status in statuses]
+        if names:
+            details.append(f"{label}: {', '.join(names)}")
+    return RunStopped(error.reason, message, details=tuple(details) or ("nothing was uploaded",),
+                      advice="re-run the job: files already on the index are checked and "
+                      "skipped")
 
 
 def _pipeline(
@@ -94,9 +158,14 @@ def _pipeline(
     reporter.info(settings.index_url_note)
     since = time.monotonic()
     dists = _distributions(settings, reporter)
+    run.dists = dists
     since = run.lap("inspect", since)
-    with make_client(timeout=settings.timeout, pool=settings.max_parallel) as http:
-        index = _index_client(settings, reporter, http)
+    net_settings = NetSettings(timeout=settings.timeout, retries=settings.retries,
+                               ca_bundle=settings.ca_bundle, pool=settings.max_parallel + 4,
+                               deadline=run.started + settings.deadline)
+    with Net(net_settings, environ=environ, cancellation=run.cancellation) as net:
+        reporter.debug(f"TLS: trusting {net.trust.source}")
+        index = _index_client(settings, reporter, net)
         try:
             plan = _plan(run, dists, index)
         except PublishError as refused:
@@ -114,19 +183,26 @@ def _pipeline(
             return
         # A dry run gets its credentials too (minting a token proves trusted publishing
         # works), but signs nothing: a signature would be logged publicly for good.
-        credentials, publisher = _credentials(settings, reporter, http, dists, environ, redactor)
+        credentials, publisher = _credentials(settings, reporter, net, dists, environ, redactor)
         since = run.lap("credentials", since)
         if settings.dry_run:
             for step in plan.uploads:
                 run.record(_outcome(step.dist, Status.WOULD_UPLOAD, message=_why_upload(step)))
             return
         attestations = _attestations(settings, reporter, plan.uploads, publisher, environ,
-                                     trust_config, redactor)
+                                     trust_config, redactor, run.cancellation)
         since = run.lap("attestations", since)
-        first_reads = _upload(run, http, index, plan, credentials, attestations)
+        _raise_if_stopped(run)
+        first_reads = _upload(run, net, index, plan, credentials, attestations)
         since = run.lap("upload", since)
         _confirm(run, index, plan, first_reads)
         run.lap("confirm", since)
+
+
+def _raise_if_stopped(run: _Run) -> None:
+    stop = run.cancellation.stop
+    if stop is not None:
+        raise Stopped(stop.reason)
 
 
 def _distributions(settings: Settings, reporter: Reporter) -> tuple[Distribution, ...]:
@@ -140,7 +216,7 @@ def _distributions(settings: Settings, reporter: Reporter) -> tuple[Distribution
     return dists
 
 
-def _index_client(settings: Settings, reporter: Reporter, http: httpx.Client) -> IndexClient | None:
+def _index_client(settings: Settings, reporter: Reporter, net: Net) -> IndexClient | None:
     if settings.index_url is None:
         return None
     # Upload credentials go to the check URL only when it is the upload URL's own host.
@@ -148,13 +224,8 @@ def _index_client(settings: Settings, reporter: Reporter, http: httpx.Client) ->
     if not settings.check_credentials_explicit:
         same_host = same_origin(settings.index_url, settings.repository_url)
         credentials = settings.upload_credentials if same_host else None
-    return IndexClient(
-        http,
-        settings.index_url,
-        reporter,
-        credentials=credentials,
-        retries=settings.retries,
-    )
+    return IndexClient.for_profile(net, settings.index_url, reporter, credentials=credentials,
+                                   profile=settings.index)
 
 
 def _plan(run: _Run, dists: Sequence[Distribution], index: IndexClient | None) -> Plan:
@@ -194,7 +265,7 @@ def _no_compare(remote: RemoteFile, dist: Distribution) -> Comparison:
 def _credentials(
     settings: Settings,
     reporter: Reporter,
-    http: httpx.Client,
+    net: Net,
     dists: Sequence[Distribution],
     environ: Mapping[str, str],
     redactor: Redactor,
@@ -210,7 +281,7 @@ def _credentials(
         reporter,
         projects=sorted({d.project for d in dists}),
         environ=environ,
-        http=http,
+        net=net,
         redactor=redactor,
     )
     if publisher is None:
@@ -226,6 +297,7 @@ def _attestations(
     environ: Mapping[str, str],
     trust_config: object | None,
     redactor: Redactor,
+    cancellation: Cancellation,
 ) -> dict[str, str]:
     if settings.attestations is Attestations.FALSE:
         return {}
@@ -240,12 +312,13 @@ def _attestations(
         environ=environ,
         trust_config=trust_config,
         redactor=redactor,
+        cancellation=cancellation,
     )
 
 
 def _upload(
     run: _Run,
-    http: httpx.Client,
+    net: Net,
     index: IndexClient | None,
     plan: Plan,
     credentials: CredentialSource,
@@ -253,15 +326,15 @@ def _upload(
 ) -> list[tuple[Sequence[Distribution], list[Missing]]]:
     settings = run.settings
     uploader = Uploader(
-        http,
+        net,
         repository_url=settings.repository_url,
         profile=settings.index,
         credentials=credentials,
         index=index,
         reporter=run.reporter,
-        retries=settings.retries,
         max_parallel=settings.max_parallel,
         attestations=attestations,
+        cancellation=run.cancellation,
     )
     first_reads: list[tuple[Sequence[Distribution], list[Missing]]] = []
     read_errors: list[PublishError] = []
@@ -279,6 +352,8 @@ def _upload(
     for result in results:
         run.record(result.outcome, announce=False)
     errors = [r.error for r in results if r.error is not None] + read_errors
+    # A stop decides the exit code: the other failures are its consequences.
+    errors.sort(key=lambda e: not isinstance(e, RunStopped))
     if errors:
         raise errors[0]
     return first_reads
@@ -303,7 +378,7 @@ def _confirm(
     first = [m for _, missing in first_reads for m in missing]
     first += check_listed(index, [d for d in uploaded if d.filename not in read])
     missing = confirm(index, uploaded, reporter, timeout=settings.confirm_timeout,
-                      first_round=first)
+                      first_round=first, cancellation=run.cancellation)
     if not missing:
         reporter.info(f"confirmed: the index lists all {len(uploaded)} uploaded file(s)")
         return

@@ -12,7 +12,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import Protocol, TextIO
@@ -20,7 +20,7 @@ from typing import Protocol, TextIO
 from publish_action import __version__
 from publish_action.errors import PublishError
 from publish_action.hashing import Hashes
-from publish_action.secrets import Redactor
+from publish_action.redaction import Redactor, printable
 
 REPORT_VERSION = 1
 
@@ -33,6 +33,7 @@ class Status(Enum):
     FAILED = "failed"
     WOULD_UPLOAD = "would-upload"  # dry-run
     NOT_ATTEMPTED = "not-attempted"  # an earlier failure stopped the run first
+    INTERRUPTED = "interrupted"  # the run was stopped while this file was being sent
 
     @property
     def ok(self) -> bool:
@@ -66,6 +67,7 @@ class RunResult:
     error: PublishError | None = None
     repository_url: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    report_path: Path | None = None  # where the JSON report was written, if it was
 
     def count(self, *statuses: Status) -> int:
         return sum(1 for o in self.outcomes if o.status in statuses)
@@ -109,10 +111,9 @@ class ConsoleReporter:
         self._lock = threading.Lock()
 
     def _write(self, stream: TextIO, text: str) -> None:
-        lines = self._redact(text).split("\n")
-        # We print an index's own words; none may pass for a GitHub workflow command.
-        safe = "\n".join(f"  {ln.lstrip()}".replace("::", ": :", 1)
-                         if ln.lstrip().startswith("::") else ln for ln in lines)
+        lines = printable(self._redact(text)).split("\n")
+        # We print an index's own words and file names; none may pass for a workflow command.
+        safe = "\n".join(_defused(ln) for ln in lines)
         with self._lock:
             stream.write(safe + "\n")
             stream.flush()
@@ -163,6 +164,7 @@ class ConsoleReporter:
             (Status.SKIPPED_EXISTING, "skipped (existing)"),
             (Status.MISMATCH, "mismatched"),
             (Status.FAILED, "failed"),
+            (Status.INTERRUPTED, "interrupted"),
             (Status.NOT_ATTEMPTED, "not attempted"),
         ]
         parts = [f"{result.count(s)} {label}" for s, label in counts if result.count(s)]
@@ -172,11 +174,23 @@ class ConsoleReporter:
         self._write(self._out, f"{prefix}{summary} in {result.seconds:.2f} s — {verdict}")
 
 
+def _defused(line: str) -> str:
+    """A line the GitHub runner will not read as a command (`::cmd::` or legacy `##[cmd]`)."""
+    bare = line.lstrip()
+    if bare.startswith("::"):
+        return "  " + bare.replace("::", ": :", 1)
+    if bare.startswith("##"):
+        return "  " + bare.replace("##", "# #", 1)
+    return line
+
+
 class FanOut:
     """Sends every event to several reporters (console, GitHub, JSON report)."""
 
-    def __init__(self, reporters: Sequence[Reporter]) -> None:
+    def __init__(self, reporters: Sequence[Reporter], *, report: JsonReport | None = None) -> \
+            None:
         self.reporters = tuple(reporters)
+        self.report = report
 
     def info(self, message: str) -> None:
         for r in self.reporters:
@@ -203,6 +217,15 @@ class FanOut:
             r.failed(error, traceback=traceback)
 
     def finish(self, result: RunResult) -> None:
+        """The JSON report first, so that the outputs can say where it is; a report that
+        cannot be written is a warning: it never changes the run's exit code."""
+        if self.report is not None:
+            try:
+                self.report.write(result)
+                result = replace(result, report_path=self.report.path)
+            except OSError as exc:
+                self.warning(f"could not write the JSON report {self.report.path}: "
+                             f"{exc.strerror or exc}")
         for r in self.reporters:
             r.finish(result)
 
@@ -262,17 +285,21 @@ def result_json(result: RunResult, redact: Redactor) -> dict[str, object]:
     }
 
 
-class JsonReport(SilentReporter):
+class JsonReport:
     """Writes the versioned JSON report atomically (temp file, then rename) when the run ends."""
 
     def __init__(self, path: Path, redact: Redactor) -> None:
         self.path = path
         self._redact = redact
 
-    def finish(self, result: RunResult) -> None:
+    def write(self, result: RunResult) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = json.dumps(result_json(result, self._redact), indent=2) + "\n"
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".report-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(data)
-        Path(tmp).replace(self.path)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as stream:
+                stream.write(data)
+            Path(tmp).replace(self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

@@ -3,12 +3,15 @@ when running under GitHub Actions; GitHub's summary, annotations and outputs the
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from publish_action.errors import InputError
+from publish_action.redaction import Redactor
 from publish_action.report import ConsoleReporter, FanOut, JsonReport, Reporter
-from publish_action.secrets import Redactor
 from publish_action.settings import Settings
 
 _REPORT_NAME = "publish-action-report"
@@ -52,12 +55,50 @@ def build_reporter(
         # must see each event before the console does (its ::group:: line comes first).
         reporters.append(
             GitHubReporter(redactor, environ, out=out, packages_dir=settings.packages_dir,
-                           report_path=path, verbose=settings.verbose)
+                           verbose=settings.verbose)
         )
     reporters.append(
         ConsoleReporter(redactor, verbose=settings.verbose, print_hash=settings.print_hash,
                         out=out, err=err)
     )
+    return FanOut(reporters, report=JsonReport(path, redactor) if path is not None else None)
+
+
+def unwritable_outputs(settings: Settings, environ: Mapping[str, str]) -> InputError | None:
+    """Every file the run writes at its end, tried now: the report, GitHub's outputs and
+    summary. One error naming each that cannot be written, or None."""
+    files: list[tuple[str, Path]] = []
+    path = report_path(settings, environ)
     if path is not None:
-        reporters.append(JsonReport(path, redactor))
-    return FanOut(reporters)
+        files.append(("report-path", path))
+    if environ.get("GITHUB_ACTIONS") == "true":
+        files += [(name, Path(environ[name])) for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")
+                  if environ.get(name)]
+    problems = [f"{what} {file}: {why}" for what, file in files
+                if (why := _unwritable(file, append=what != "report-path")) is not None]
+    if not problems:
+        return None
+    return InputError(
+        f"cannot write {len(problems)} of the files this run must write at its end; nothing "
+        "was sent",
+        details=tuple(problems),
+        advice="point 'report-path' at a writable place (in a container, a mounted folder the "
+        "container's user may write), or leave it empty",
+    )
+
+
+def _unwritable(path: Path, *, append: bool) -> str | None:
+    if path.is_dir():
+        return "is a folder"
+    try:
+        if append or path.exists():
+            with path.open("a", encoding="utf-8"):
+                pass
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".report-check-")
+        os.close(fd)
+        Path(tmp).unlink()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None

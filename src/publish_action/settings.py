@@ -64,6 +64,9 @@ class Settings:
     attestations: Attestations = Attestations.AUTO
     max_parallel: int = 4
     retries: int = 3
-    timeout: float = 60.0
+    timeout: float = 30.0  # seconds of silence a single network operation may take
+    deadline: float = 3600.0  # seconds the whole run may take
+    ca_bundle: Path | None = None  # 'cert': trust only these CAs
+    allow_insecure_http: bool = False
     report_path: Path | None = None
     work_dir: Path = field(default_factory=lambda: Path(".publish-action"))

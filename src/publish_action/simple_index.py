@@ -1,36 +1,42 @@
 """Reading the index: one project page per project (PEP 691 JSON or PEP 503 HTML).
 
-The check never fails open: only a 404 (or a redirect to another origin, which is someone
-else's index) means "not on this index"; 401/403 and anything unexpected are errors.
+The check never fails open. A 200 counts only when it is the project's own simple page
+(`simple_page`); 401/403, errors, junk and ambiguous listings stop the run. A 404 — or a
+redirect to the same project's page on another origin, which is how pypiserver's fallback and
+GitLab's forwarding say "not here" — means "not on this index" only once the run has evidence
+that the check URL is a working simple index of that server: another project's page read fine,
+or one cheap request chosen per index (`_probe`) says so. A mistyped `index-url` answers 404 for
+every project; without that evidence it would read as "nothing there yet".
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urlsplit
 
+from packaging.utils import canonicalize_name
+
+from publish_action.distributions.names import file_key
 from publish_action.errors import AuthError, IndexError_
-from publish_action.hashing import CHUNK
-from publish_action.http import (
-    TRANSIENT_STATUSES,
-    is_transport_error,
-    retry_after,
-    same_origin,
-    server_message,
-    with_retries,
+from publish_action.indexes import IndexKind
+from publish_action.net import Answer, NetError, index_error, same_origin
+from publish_action.redaction import display_url
+from publish_action.simple_page import (
+    PageProblem,
+    RemoteFile,
+    looks_like_index_root,
+    parse_project_page,
 )
-from publish_action.secrets import display_url
 
 if TYPE_CHECKING:
-    import httpx
-
     from publish_action.distributions import Distribution
+    from publish_action.indexes import IndexProfile
+    from publish_action.net import Net
     from publish_action.report import Reporter
     from publish_action.settings import Credentials
 
@@ -38,16 +44,13 @@ ACCEPT = (
     "application/vnd.pypi.simple.v1+json, "
     "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
 )
+PAGE_LIMIT = 32 * 1024 * 1024  # the largest project pages on pypi.org are a few MB
+_PROBE_LIMIT = 256 * 1024
 _MAX_REDIRECTS = 5
 # Strongest first; md5 alone is not trusted to decide a skip.
 _STRONG = ("sha256", "sha512", "sha384", "blake2b_256", "sha224")
 
-
-@dataclass(frozen=True)
-class RemoteFile:
-    filename: str
-    url: str
-    hashes: Mapping[str, str]
+__all__ = ["ACCEPT", "Comparison", "IndexClient", "ProjectPage", "RemoteFile", "local_digest"]
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,19 @@ class ProjectPage:
     files: Mapping[str, RemoteFile] = field(default_factory=dict)
     note: str = ""
 
+    def find(self, filename: str) -> RemoteFile | None:
+        """The index's copy of `filename`, also under another spelling of the same name."""
+        exact = self.files.get(filename)
+        if exact is not None:
+            return exact
+        key = file_key(filename)
+        return next((f for f in self.files.values() if file_key(f.filename) == key), None)
+
 
 @dataclass(frozen=True)
 class Comparison:
     identical: bool
-    algorithm: str  # "sha256", ..., or "bytes" when the file had to be downloaded
+    algorithm: str  # "sha256", ...
     local: str
     remote: str
 
@@ -71,188 +82,179 @@ class Comparison:
         return f"{self.algorithm}={self.remote}"
 
 
-def _normal_hash_name(name: str) -> str:
-    name = name.lower().replace("-", "_")
-    return "blake2b_256" if name in ("blake2b_256", "blake2_256") else name
-
-
-class _LinkParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[tuple[str, str]] = []
-        self._href: str | None = None
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self._href = dict(attrs).get("href")
-            self._text = []
-
-    def handle_data(self, data: str) -> None:
-        if self._href is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._href is not None:
-            self.links.append((self._href, "".join(self._text).strip()))
-            self._href = None
-
-
-def parse_html(page_url: str, body: str) -> dict[str, RemoteFile]:
-    parser = _LinkParser()
-    parser.feed(body)
-    files: dict[str, RemoteFile] = {}
-    for href, text in parser.links:
-        url, _, fragment = urljoin(page_url, href).partition("#")
-        name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or text
-        hashes: dict[str, str] = {}
-        if "=" in fragment:
-            algo, _, digest = fragment.partition("=")
-            hashes[_normal_hash_name(algo)] = digest.lower()
-        files[name] = RemoteFile(name, url, hashes)
-    return files
-
-
-def parse_json(page_url: str, body: str) -> dict[str, RemoteFile]:
-    data = json.loads(body)
-    entries = data.get("files") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        raise ValueError("a PEP 691 project page has a list of 'files'")
-    files: dict[str, RemoteFile] = {}
-    for entry in entries:
-        name, url, hashes = entry["filename"], entry["url"], entry.get("hashes") or {}
-        if not (isinstance(name, str) and isinstance(url, str) and isinstance(hashes, dict)):
-            raise TypeError(f"malformed file entry {entry!r}")
-        normal = {_normal_hash_name(k): str(v).lower() for k, v in hashes.items()}
-        files[name] = RemoteFile(name, urljoin(page_url, url), normal)
-    return files
-
-
 class IndexClient:
     """Reads project pages and files from one simple index."""
 
     def __init__(
         self,
-        http: httpx.Client,
+        net: Net,
         index_url: str,
         reporter: Reporter,
         *,
         credentials: Credentials | None,
-        retries: int,
+        kind: IndexKind = IndexKind.UNKNOWN,
     ) -> None:
-        self._http = http
+        self._net = net
         self.index_url = index_url
         self._reporter = reporter
         # Sent with every read: some indexes (GitLab) answer 404, not 401, to an anonymous
         # read of a private project, and "not found" must never be a guess.
         self._credentials = credentials
-        self._retries = retries
+        self._kind = kind
+        self._evidence = threading.Event()  # this check URL is a working simple index
+        self._probe_lock = threading.Lock()
+
+    @classmethod
+    def for_profile(cls, net: Net, index_url: str, reporter: Reporter, *,
+                    credentials: Credentials | None, profile: IndexProfile) -> IndexClient:
+        return cls(net, index_url, reporter, credentials=credentials, kind=profile.kind)
 
     def project_url(self, project: str) -> str:
         return f"{self.index_url}{project}/"
 
-    def projects(self, names: Iterable[str], *, workers: int) -> dict[str, ProjectPage]:
+    def projects(self, names: Iterable[str], *, workers: int, phase: str = "check") -> \
+            dict[str, ProjectPage]:
         unique = sorted(set(names))
         if len(unique) <= 1:
-            return {name: self.project(name) for name in unique}
+            return {name: self.project(name, phase=phase) for name in unique}
         with ThreadPoolExecutor(max_workers=min(workers, len(unique))) as pool:
-            return dict(zip(unique, pool.map(self.project, unique), strict=True))
+            pages = pool.map(lambda name: self.project(name, phase=phase), unique)
+            return dict(zip(unique, pages, strict=True))
 
-    def project(self, project: str) -> ProjectPage:
-        url = self.project_url(project)
-        start = url
+    def project(self, project: str, *, phase: str = "check") -> ProjectPage:
+        url = start = self.project_url(project)
         for _ in range(_MAX_REDIRECTS):
-            response = self._get(url, accept=ACCEPT)
-            if response.is_redirect:
-                target = urljoin(url, response.headers.get("location", ""))
-                if not same_origin(start, target):
-                    note = (
-                        f"{display_url(url)} redirects to another origin "
-                        f"({display_url(target)}), which is not this index; not followed: "
-                        f"treating {project} as not on this index"
-                    )
-                    self._reporter.info(note)
-                    return ProjectPage(project, url, found=False, note=note)
-                self._reporter.debug(
-                    f"GET {display_url(url)} → {response.status_code} {display_url(target)}"
-                )
+            answer = self._get(url, phase=phase, accept=ACCEPT, limit=PAGE_LIMIT)
+            if not answer.is_redirect:
+                return self._page(project, url, answer, phase)
+            target = answer.location
+            self._reporter.debug(f"GET {display_url(url)} → {answer.status} {display_url(target)}")
+            if same_origin(start, target):
                 url = target
                 continue
-            return self._page(project, url, response)
-        raise IndexError_(
-            f"too many redirects while reading {display_url(start)}",
-            advice="check 'index-url' (it should be the index's simple URL)",
-        )
+            if not _same_project_elsewhere(target, project):
+                raise IndexError_(
+                    f"{phase}: {display_url(url)} redirects to {display_url(target)}, another "
+                    f"origin, which is not this index: it cannot tell whether {project} is here",
+                    advice="check 'index-url' (the index's simple URL) and the read "
+                    "credentials; a login page on another host means the check needs credentials",
+                )
+            note = (f"{display_url(url)} redirects to another origin ({display_url(target)}), "
+                    f"which is not this index; not followed: treating {project} as not on this "
+                    "index")
+            self._absent(project, url, phase, why=f"redirected to {display_url(target)}")
+            self._reporter.info(note)
+            return ProjectPage(project, url, found=False, note=note)
+        raise IndexError_(f"{phase}: too many redirects while reading {display_url(start)}",
+                          advice="check 'index-url' (it should be the index's simple URL)")
 
-    def _page(self, project: str, url: str, response: httpx.Response) -> ProjectPage:
-        status = response.status_code
+    def _page(self, project: str, url: str, answer: Answer, phase: str) -> ProjectPage:
+        status = answer.status
         self._reporter.debug(f"GET {display_url(url)} → {status}")
         if status in (404, 410):
+            self._absent(project, url, phase, why=f"HTTP {status}")
             return ProjectPage(project, url, found=False)
         if status in (401, 403):
-            raise self._refused(url, response)
+            raise self._refused(url, answer, phase)
         if status != 200:
             raise IndexError_(
-                f"could not check {display_url(url)}: HTTP {status} "
-                f"({server_message(response)})",
+                f"{phase}: could not read {display_url(url)}: HTTP {status} ({answer.message()})",
                 advice="check 'index-url' (the index's simple URL) and that the index is up",
             )
-        content_type = response.headers.get("content-type", "")
         try:
-            if "json" in content_type:
-                files = parse_json(url, response.text)
-            else:
-                files = parse_html(url, response.text)
-                if not files and "<form" in response.text.lower():
-                    raise ValueError("an HTML form and no file links: a login page?")
-        except (ValueError, KeyError, TypeError) as exc:
+            files = parse_project_page(canonicalize_name(project), answer.url,
+                                       answer.content_type, answer.text())
+        except PageProblem as problem:
             raise IndexError_(
-                f"the project page {display_url(url)} is not a simple index page",
-                advice="check 'index-url' (it should be the index's simple URL, PEP 503/691) "
-                "and the read credentials",
-            ) from exc
+                f"{phase}: the answer from {display_url(url)} is not the simple page of "
+                f"{project}: {problem}",
+                details=(f"it was: {answer.describe()}", "nothing was decided from it"),
+                advice="check 'index-url' (the index's simple URL, PEP 503/691) and the read "
+                "credentials; if the index is in maintenance, re-run later",
+            ) from None
+        self._evidence.set()
         return ProjectPage(project, url, found=True, files=files)
 
-    def _refused(self, url: str, response: httpx.Response) -> AuthError:
+    # -- "not here" needs evidence -------------------------------------------------------------
+
+    def _absent(self, project: str, url: str, phase: str, *, why: str) -> None:
+        if phase != "check" or self._evidence.is_set():
+            return
+        with self._probe_lock:
+            if self._evidence.is_set():
+                return
+            seen = self._probe(phase)
+            if seen is not None:
+                raise IndexError_(
+                    f"{phase}: {display_url(url)} says {project} is not there ({why}), but "
+                    f"{display_url(self.index_url)} does not look like a working simple index, "
+                    "so that answer proves nothing",
+                    details=(f"asked {seen}",),
+                    advice="check 'index-url': it must be the simple index URL of the index "
+                    "you upload to (e.g. https://HOST/simple/, devpi https://HOST/USER/INDEX/"
+                    "+simple/)",
+                )
+            self._evidence.set()
+
+    def _probe(self, phase: str) -> str | None:
+        """One cheap request proving the check URL is a simple index; None when it is,
+        otherwise what was asked and what came back."""
+        if self._kind in (IndexKind.PYPI, IndexKind.TESTPYPI):
+            # The root page is tens of MB; Warehouse's serial header on HEAD says it all.
+            answer = self._get(self.index_url, phase=phase, accept=ACCEPT, method="HEAD",
+                               limit=_PROBE_LIMIT)
+            good = answer.status == 200 and "x-pypi-last-serial" in answer.headers
+        elif self._kind is IndexKind.DEVPI and self.index_url.endswith("/+simple/"):
+            # devpi's own description of the index: cheap even when it inherits root/pypi.
+            answer = self._get(self.index_url.removesuffix("+simple/"), phase=phase,
+                               accept="application/json", limit=_PROBE_LIMIT)
+            good = answer.status == 200 and _json_type(answer) == "indexconfig"
+        else:
+            answer = self._get(self.index_url, phase=phase, accept=ACCEPT, limit=_PROBE_LIMIT,
+                               truncate=True)
+            good = answer.status == 200 and looks_like_index_root(answer.content_type,
+                                                                  answer.text())
+        if good:
+            return None
+        return f"{answer.method} {display_url(answer.url)}: {answer.describe()}"
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def _refused(self, url: str, answer: Answer, phase: str) -> AuthError:
         tried = "with credentials" if self._credentials else "anonymously"
         return AuthError(
-            f"the index refused to let us check {display_url(url)} "
-            f"(HTTP {response.status_code}, {tried}): {server_message(response)}",
+            f"{phase}: the index refused to let us read {display_url(url)} "
+            f"(HTTP {answer.status}, {tried}): {answer.message()}",
             advice="give read credentials with 'check-user' and 'check-password' (the upload "
             "credentials are only sent to the check URL when it has the upload URL's host); "
             "a refused read is never taken as 'not there yet'",
         )
 
-    def _get(self, url: str, *, accept: str) -> httpx.Response:
-        credentials = self._credentials
-        basic = (credentials.username, credentials.password) if credentials else None
-
-        def attempt() -> httpx.Response:
-            return self._http.get(url, headers={"Accept": accept}, auth=basic)
-
-        def transient(response: httpx.Response) -> float | None:
-            if response.status_code in TRANSIENT_STATUSES:
-                return retry_after(response.headers, 0.5)
+    def _auth(self, url: str) -> tuple[str, str] | None:
+        # Credentials only go to the index's own origin, never to a CDN or elsewhere.
+        if self._credentials is None or not same_origin(url, self.index_url):
             return None
+        return self._credentials.username, self._credentials.password
 
+    def _get(self, url: str, *, phase: str, accept: str, limit: int, method: str = "GET",
+             truncate: bool = False) -> Answer:
         def on_retry(why: str, delay: float) -> None:
-            self._reporter.debug(f"GET {display_url(url)}: {why}; retrying in {delay:.1f} s")
+            self._reporter.debug(f"{method} {display_url(url)}: {why}; retrying in {delay:.1f} s")
 
         try:
-            return with_retries(
-                attempt, retries=self._retries, is_transient=transient, on_retry=on_retry
-            )
-        except Exception as exc:
-            if not is_transport_error(exc):
-                raise
-            raise IndexError_(
-                f"could not reach the index at {display_url(url)} "
-                f"after {self._retries + 1} attempts",
-                advice="check 'index-url' and the network, then re-run",
-            ) from exc
+            return self._net.retrying(
+                url,
+                lambda: self._net.fetch(method, url, limit=limit, truncate=truncate,
+                                        headers={"Accept": accept}, auth=self._auth(url)),
+                answer_of=lambda a: a, on_retry=on_retry)
+        except NetError as exc:
+            raise index_error(phase, exc, what=f"reading {display_url(url)}") from exc
+
+    # -- comparing ------------------------------------------------------------------------------
 
     def compare(
-        self, remote: RemoteFile, local: Distribution, *, md5_is_enough: bool = False
+        self, remote: RemoteFile, local: Distribution, *, md5_is_enough: bool = False,
+        phase: str = "check",
     ) -> Comparison:
         """Compare by the strongest hash the index gives; download when it gives only md5.
 
@@ -265,45 +267,61 @@ class IndexClient:
             if theirs:
                 ours = local_digest(local, algorithm)
                 return Comparison(ours == theirs, algorithm, ours, theirs)
-        theirs = self._download_sha256(remote)
+        theirs = self._download_sha256(remote, phase)
         ours = local.hashes.sha256
         return Comparison(ours == theirs, "sha256", ours, theirs)
 
-    def _download_sha256(self, remote: RemoteFile) -> str:
+    def _download_sha256(self, remote: RemoteFile, phase: str) -> str:
         self._reporter.debug(f"the index gives no strong hash for {remote.filename}; downloading")
         url = remote.url
         for _ in range(_MAX_REDIRECTS):
-            # Credentials only go to the index's own origin, never to a CDN or elsewhere.
-            auth = None
-            if self._credentials and same_origin(url, self.index_url):
-                auth = (self._credentials.username, self._credentials.password)
-            digest = hashlib.sha256()
             try:
-                with self._http.stream("GET", url, auth=auth) as response:
-                    if response.is_redirect:
-                        url = urljoin(url, response.headers.get("location", ""))
-                        continue
-                    if response.status_code in (401, 403):
-                        raise self._refused(url, response)
-                    if response.status_code != 200:
-                        raise IndexError_(
-                            f"could not download {display_url(url)} to compare it with "
-                            f"{remote.filename} (HTTP {response.status_code})",
-                            advice="the index lists the file without a sha256, so its bytes "
-                            "must be compared; check that the index serves its own files",
-                        )
-                    for chunk in response.iter_bytes(CHUNK):
-                        digest.update(chunk)
-            except Exception as exc:
-                if not is_transport_error(exc):
-                    raise
+                answer, sha256 = self._sha256_of(url)
+            except NetError as exc:
+                raise index_error(phase, exc, what=f"downloading {display_url(url)} to compare "
+                                  f"it with {remote.filename}") from exc
+            if answer.is_redirect:
+                url = answer.location
+                continue
+            if answer.status in (401, 403):
+                raise self._refused(url, answer, phase)
+            if answer.status != 200:
                 raise IndexError_(
-                    f"could not download {display_url(url)} to compare it",
-                    advice="check the network and that the index is up, then re-run",
-                ) from exc
-            return digest.hexdigest()
-        raise IndexError_(f"too many redirects downloading {display_url(remote.url)}",
+                    f"{phase}: could not download {display_url(url)} to compare it with "
+                    f"{remote.filename} (HTTP {answer.status})",
+                    advice="the index lists the file without a sha256, so its bytes must be "
+                    "compared; check that the index serves its own files",
+                )
+            return sha256
+        raise IndexError_(f"{phase}: too many redirects downloading {display_url(remote.url)}",
                           advice="check 'index-url'")
+
+    def _sha256_of(self, url: str) -> tuple[Answer, str]:
+        digest = hashlib.sha256()
+
+        def attempt() -> Answer:
+            nonlocal digest
+            digest = hashlib.sha256()  # a retry starts afresh
+            return self._net.download(url, digest.update, auth=self._auth(url))
+
+        answer = self._net.retrying(url, attempt, answer_of=lambda a: a)
+        return answer, digest.hexdigest()
+
+
+def _same_project_elsewhere(target: str, project: str) -> bool:
+    """pypiserver's fallback and GitLab's forwarding send `/simple/<p>/` to the same project's
+    page on another index (pypi.org): that says "not here". Anything else (a login page)
+    does not."""
+    last = urlsplit(target).path.rstrip("/").rsplit("/", 1)[-1]
+    return bool(last) and canonicalize_name(last) == canonicalize_name(project)
+
+
+def _json_type(answer: Answer) -> object:
+    try:
+        data = answer.json()
+    except ValueError:
+        return None
+    return data.get("type") if isinstance(data, dict) else None
 
 
 def local_digest(dist: Distribution, algorithm: str) -> str:
@@ -312,6 +330,6 @@ def local_digest(dist: Distribution, algorithm: str) -> str:
         return known
     digest = hashlib.new(algorithm)
     with dist.path.open("rb") as stream:
-        while chunk := stream.read(CHUNK):
+        while chunk := stream.read(1024 * 1024):
             digest.update(chunk)
     return digest.hexdigest()

@@ -15,31 +15,25 @@ handed to the Redactor the moment it is received (on GitHub that masks it in the
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from publish_action import oidc
 from publish_action.errors import TrustedPublishingError
-from publish_action.http import (
-    TRANSIENT_STATUSES,
-    is_transport_error,
-    retry_after,
-    server_message,
-    with_retries,
-)
 from publish_action.indexes import IndexKind, IndexProfile
+from publish_action.net import TRANSIENT_STATUSES, Answer, NetError, retry_after
 from publish_action.settings import Credentials, Settings, TrustedPublishing
 
 if TYPE_CHECKING:
-    import httpx
-
+    from publish_action.net import Net
+    from publish_action.redaction import Redactor
     from publish_action.report import Reporter
-    from publish_action.secrets import Redactor
 
 __all__ = ["Identity", "IndexExchange", "TrustedPublisher", "obtain"]
 
@@ -48,6 +42,7 @@ AUDIENCE_PATH = "/_/oidc/audience"
 MINT_PATH = "/_/oidc/mint-token"
 UPLOAD_USER = "__token__"
 MISSING = "MISSING"
+_ANSWER_LIMIT = 1024 * 1024
 
 # The claims that say which job this is, per CI: shown when the index refuses the token.
 _SHOWN_CLAIMS = {
@@ -71,7 +66,7 @@ def obtain(
     *,
     projects: Sequence[str],
     environ: Mapping[str, str],
-    http: httpx.Client,
+    net: Net,
     redactor: Redactor,
 ) -> TrustedPublisher | None:
     """A trusted publisher with its first upload token, or None when it does not apply.
@@ -85,8 +80,7 @@ def obtain(
     if mode is TrustedPublishing.AUTO and settings.upload_credentials is not None:
         reporter.debug("trusted publishing: not tried, a password is configured")
         return None
-    exchange = IndexExchange(http, settings.repository_url, retries=settings.retries,
-                             reporter=reporter)
+    exchange = IndexExchange(net, settings.repository_url, reporter=reporter)
     try:
         audience = exchange.audience()
     except _NotOffered as not_offered:
@@ -171,8 +165,7 @@ class _NotOffered(Exception):
 class IndexExchange:
     """The index's trusted-publishing endpoints (`/_/oidc/`), on the upload URL's origin."""
 
-    def __init__(self, http: httpx.Client, upload_url: str, *, retries: int,
-                 reporter: Reporter) -> None:
+    def __init__(self, net: Net, upload_url: str, *, reporter: Reporter) -> None:
         parts = urlsplit(upload_url)
         host = parts.hostname or ""
         host = f"[{host}]" if ":" in host else host
@@ -181,14 +174,14 @@ class IndexExchange:
         self.host = netloc
         self.audience_url = self.origin + AUDIENCE_PATH
         self.mint_url = self.origin + MINT_PATH
-        self._http = http
-        self.retries = retries
+        self._net = net
+        self.cancellation = net.cancellation
         self._reporter = reporter
 
     def audience(self) -> str:
         """The audience the index wants; raises `_NotOffered` or `TrustedPublishingError`."""
         response = self._send("GET", self.audience_url, what="audience request")
-        status = response.status_code
+        status = response.status
         self._reporter.debug(f"GET {self.audience_url} → {status}")
         if status == 403 and _json_message(response):
             raise TrustedPublishingError(
@@ -217,37 +210,38 @@ class IndexExchange:
             raise TrustedPublishingError(
                 f"trusted publishing: {self.host} gave a malformed answer to the audience "
                 f"request (GET {self.audience_url}): expected {{\"audience\": \"...\"}}, got "
-                f"{_snippet(response.text)}",
+                f"{_snippet(response.text())}",
                 advice="the index's trusted-publishing endpoint is broken; re-run later, or "
                 "publish with an API token in 'password'",
             )
         return audience
 
-    def mint(self, jwt: str) -> httpx.Response:
+    def mint(self, jwt: str) -> Answer:
         """One POST of the OIDC token (no retries: a retry needs a fresh OIDC token)."""
-        return self._http.post(self.mint_url, json={"token": jwt})
+        return self._net.fetch("POST", self.mint_url, limit=_ANSWER_LIMIT, truncate=True,
+                               headers={"Content-Type": "application/json",
+                                        "Accept": "application/json"},
+                               content=json.dumps({"token": jwt}).encode())
 
-    def _send(self, method: str, url: str, *, what: str) -> httpx.Response:
-        def transient(response: httpx.Response) -> float | None:
-            if response.status_code in TRANSIENT_STATUSES:
-                return retry_after(response.headers, 1.0)
-            return None
+    def retrying(self, attempt: Callable[[], Answer], *, what: str) -> Answer:
+        """Retry `attempt` through the run's HTTP layer; unreachable: TrustedPublishingError."""
 
         def on_retry(why: str, delay: float) -> None:
             self._reporter.warning(f"trusted publishing: {what} to {self.host} failed ({why}); "
                                    f"retrying in {delay:.1f} s")
 
         try:
-            return with_retries(lambda: self._http.request(method, url),
-                                retries=self.retries, is_transient=transient, on_retry=on_retry)
-        except Exception as exc:
-            if not is_transport_error(exc):
-                raise
+            return self._net.retrying(self.origin, attempt, answer_of=lambda a: a,
+                                      transient=_transient, on_retry=on_retry)
+        except NetError as exc:
             raise TrustedPublishingError(
-                f"trusted publishing: could not reach {self.host} for the {what} "
-                f"({method} {url})",
+                f"trusted publishing: could not reach {self.host} for the {what}: {exc.message}",
                 advice="check 'repository-url' and the network; re-run the job",
             ) from exc
+
+    def _send(self, method: str, url: str, *, what: str) -> Answer:
+        return self.retrying(
+            lambda: self._net.fetch(method, url, limit=_ANSWER_LIMIT, truncate=True), what=what)
 
 
 class TrustedPublisher:
@@ -341,34 +335,13 @@ class TrustedPublisher:
 
         last_token: list[oidc.AmbientToken] = []
 
-        def attempt() -> httpx.Response:
+        def attempt() -> Answer:
             token = self._ambient()
             last_token[:] = [token]
             return self._exchange.mint(token.jwt)
 
-        def transient(response: httpx.Response) -> float | None:
-            if response.status_code in TRANSIENT_STATUSES:
-                return retry_after(response.headers, 1.0)
-            return None
-
-        def on_retry(why: str, delay: float) -> None:
-            self._reporter.warning(
-                f"trusted publishing: the token exchange with {self._exchange.host} failed "
-                f"({why}); retrying in {delay:.1f} s with a fresh OIDC token")
-
-        try:
-            response = with_retries(attempt, retries=self._exchange.retries,
-                                    is_transient=transient, on_retry=on_retry)
-        except TrustedPublishingError:
-            raise
-        except Exception as exc:
-            if not is_transport_error(exc):
-                raise
-            raise TrustedPublishingError(
-                f"trusted publishing: could not reach {self._exchange.host} to exchange the "
-                f"OIDC token (POST {self._exchange.mint_url})",
-                advice="check the network and re-run the job",
-            ) from exc
+        # Each retry gets a fresh OIDC token: the index accepts one only once.
+        response = self._exchange.retrying(attempt, what="token exchange")
         token = last_token[0]
         self._accept(response, token)
         if first:
@@ -376,7 +349,8 @@ class TrustedPublisher:
 
     def _ambient(self) -> oidc.AmbientToken:
         try:
-            token = oidc.ambient_token(self.audience, self._environ, timeout=self._oidc_timeout)
+            token = oidc.ambient_token(self.audience, self._environ, timeout=self._oidc_timeout,
+                                       cancellation=self._exchange.cancellation)
         except oidc.AmbientTokenError as exc:
             # Its message already says what `id` said (translated where `id` misleads).
             raise _identity_error(exc, self.audience) from None
@@ -401,8 +375,8 @@ class TrustedPublisher:
                 self._reporter.warning(_reusable_warning(self._identity))
         return token
 
-    def _accept(self, response: httpx.Response, token: oidc.AmbientToken) -> None:
-        status = response.status_code
+    def _accept(self, response: Answer, token: oidc.AmbientToken) -> None:
+        status = response.status
         host = self._exchange.host
         try:
             data = response.json()
@@ -423,12 +397,13 @@ class TrustedPublisher:
             )
         minted = data.get("token") if isinstance(data, dict) else None
         expires = data.get("expires") if isinstance(data, dict) else None
-        if (not isinstance(minted, str) or not minted or data.get("success") is False
+        success = data.get("success") if isinstance(data, dict) else None
+        if (not isinstance(minted, str) or not minted or success is False
                 or (expires is not None and not isinstance(expires, (int, float)))):
             raise TrustedPublishingError(
                 f"trusted publishing: {host} gave a malformed answer to the token exchange "
                 f"(POST {MINT_PATH} → 200, expected {{\"success\": true, \"token\": ..., "
-                f"\"expires\": ...}}): {_snippet(self._redactor(response.text))}",
+                f"\"expires\": ...}}): {_snippet(self._redactor(response.text()))}",
                 advice="this suggests a problem on the index; wait a few minutes and re-run",
             )
         self._credentials = Credentials(UPLOAD_USER, minted)
@@ -619,7 +594,7 @@ def _reusable_warning(identity: Identity) -> str:
     )
 
 
-def _json_message(response: httpx.Response) -> str:
+def _json_message(response: Answer) -> str:
     """Warehouse's `{"message": ...}` body, if that is what the answer is."""
     try:
         data = response.json()
@@ -629,9 +604,15 @@ def _json_message(response: httpx.Response) -> str:
     return message if isinstance(message, str) else ""
 
 
-def _reason(response: httpx.Response) -> str:
+def _reason(response: Answer) -> str:
     """The index's own words, without a repeated status code."""
-    return server_message(response).removeprefix(f"{response.status_code} ")
+    return response.message().removeprefix(f"{response.status} ")
+
+
+def _transient(answer: Answer) -> float | None:
+    if answer.status in TRANSIENT_STATUSES:
+        return retry_after(answer.headers, 1.0)
+    return None
 
 
 def _snippet(text: str, limit: int = 200) -> str:

@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
 
 from publish_action.errors import (
     AuthError,
@@ -23,26 +22,28 @@ from publish_action.errors import (
     IndexError_,
     MismatchError,
     PublishError,
+    RunStopped,
 )
-from publish_action.http import (
+from publish_action.multipart import ContentChanged, MultipartBody
+from publish_action.net import (
     TRANSIENT_STATUSES,
-    is_transport_error,
+    Answer,
+    NetError,
+    Stopped,
+    index_error,
     retry_after,
     same_origin,
-    server_message,
-    with_retries,
 )
-from publish_action.multipart import MultipartBody
 from publish_action.plan import Action, Step
+from publish_action.redaction import display_url
 from publish_action.report import FileOutcome, Status
-from publish_action.secrets import display_url
 
 if TYPE_CHECKING:
-    import httpx
-
+    from publish_action.cancellation import Cancellation
     from publish_action.credentials import CredentialSource
     from publish_action.distributions import Distribution
     from publish_action.indexes import IndexProfile
+    from publish_action.net import Net
     from publish_action.report import Reporter
     from publish_action.simple_index import IndexClient
 
@@ -54,6 +55,7 @@ _FORM_NAMES = {
 }
 _PROGRESS_EVERY = 10.0
 LARGE_FILE = 16 * 1024 * 1024
+_ANSWER_LIMIT = 1024 * 1024  # an upload's answer is a message; more is cut off
 
 AfterProject = Callable[[Sequence["Distribution"]], object]
 
@@ -101,27 +103,29 @@ class _InFlight:
 class Uploader:
     def __init__(
         self,
-        http: httpx.Client,
+        net: Net,
         *,
         repository_url: str,
         profile: IndexProfile,
         credentials: CredentialSource,
         index: IndexClient | None,
         reporter: Reporter,
-        retries: int,
         max_parallel: int,
         attestations: Mapping[str, str] | None = None,
+        cancellation: Cancellation | None = None,
     ) -> None:
-        self._http = http
+        self._net = net
+        self._cancellation = cancellation
         self._url = repository_url
         self._profile = profile
         self._credentials = credentials
         self._index = index
         self._reporter = reporter
-        self._retries = retries
+        self._retries = net.settings.retries
         self._max_parallel = max_parallel
         self._attestations = attestations or {}
         self._in_flight: dict[str, _InFlight] = {}
+        self._sent_whole: dict[str, bool] = {}  # per file: did its last body go out whole
         self._large_slot = threading.Semaphore(1)
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -175,6 +179,10 @@ class Uploader:
     def _guarded(self, step: Step) -> UploadResult:
         """Upload one file; the first failure stops files not yet started (set here, in the
         worker, so that even a single worker never starts the next one)."""
+        if self._cancellation is not None and self._cancellation.is_set():
+            self._stop.set()
+            return UploadResult(file_outcome(step.dist, Status.NOT_ATTEMPTED, 0.0,
+                                             "not sent: the run was stopped"))
         if self._stop.is_set():
             return UploadResult(file_outcome(step.dist, Status.NOT_ATTEMPTED, 0.0, "an earlier "
                                              "file failed, so this one was not sent"))
@@ -196,6 +204,8 @@ class Uploader:
             status = Status.MISMATCH if isinstance(error, MismatchError) else Status.FAILED
             outcome = file_outcome(step.dist, status, time.monotonic() - start, error.message)
             return UploadResult(outcome, error)
+        except Stopped as stopped:
+            return self._interrupted(step, start, stopped)
 
     def _monitor(self) -> None:
         while not self._stop.wait(_PROGRESS_EVERY):
@@ -216,25 +226,30 @@ class Uploader:
         with self._lock:
             self._in_flight[dist.filename] = flight
         try:
-            response = self._post_following_redirects(dist, flight)
-        except OSError as exc:  # the file changed or vanished after it was inspected
+            answer = self._post_following_redirects(dist, flight)
+        except ContentChanged as changed:
+            raise DistributionError(
+                f"{changed.path} changed after it was checked ({changed.what}); the upload was "
+                "cut off before its end, so the index did not store it",
+                advice="something rewrote packages-dir during the run (a second build?); "
+                "rebuild once and re-run (files already uploaded are skipped)",
+            ) from None
+        except OSError as exc:  # the file vanished after it was inspected
             raise DistributionError(
                 f"{dist.path} could not be read while uploading it ({exc.strerror or exc})",
                 advice="something changed packages-dir during the run; rebuild and re-run "
                 "(files already uploaded are skipped)",
             ) from exc
-        except Exception as exc:
-            if not is_transport_error(exc):
-                raise
+        except NetError as exc:
             return self._after_unknown_fate(step, start, exc, ours=True)
         finally:
             with self._lock:
                 self._in_flight.pop(dist.filename, None)
         seconds = time.monotonic() - start
-        status = response.status_code
+        status = answer.status
         if 200 <= status < 300:
             return UploadResult(file_outcome(dist, Status.UPLOADED, seconds))
-        message = server_message(response)
+        message = answer.message()
         self._reporter.debug(f"POST {dist.filename} → {status} {message}")
         # 403 too: some indexes (Artifactory) answer it for "exists, may not overwrite".
         if status in (400, 403, 409) and self._index is not None:
@@ -248,14 +263,26 @@ class Uploader:
                                             message=f"HTTP {status}: {message}")
         raise self._refusal(dist, status, message)
 
-    def _post_following_redirects(self, dist: Distribution, flight: _InFlight) -> httpx.Response:
+    def _interrupted(self, step: Step, start: float, stopped: Stopped) -> UploadResult:
+        flight_done = self._sent_whole.get(step.dist.filename, False)
+        if flight_done:
+            note = ("the run was stopped while waiting for the index's answer: the file may "
+                    "be on the index; a re-run checks and skips it if so")
+        else:
+            note = ("the run was stopped while sending it: the upload was cut off before its "
+                    "end, so the index did not store it")
+        outcome = file_outcome(step.dist, Status.INTERRUPTED, time.monotonic() - start, note)
+        return UploadResult(outcome, RunStopped(stopped.reason, f"the run stopped: "
+                                                               f"{stopped.reason.value}"))
+
+    def _post_following_redirects(self, dist: Distribution, flight: _InFlight) -> Answer:
         url = self._url
         for _ in range(3):
-            response = self._post(url, dist, flight)
-            if not response.is_redirect:
-                return response
-            target = urljoin(url, response.headers.get("location", ""))
-            if response.status_code in (307, 308) and same_origin(url, target):
+            answer = self._post(url, dist, flight)
+            if not answer.is_redirect:
+                return answer
+            target = answer.location
+            if answer.status in (307, 308) and same_origin(url, target):
                 self._reporter.warning(
                     f"the index redirected the upload from {display_url(url)} to "
                     f"{display_url(target)}; re-sent there. Set 'repository-url' to "
@@ -265,7 +292,7 @@ class Uploader:
                 continue
             raise IndexError_(
                 f"the index answered the upload of {dist.filename} with a redirect "
-                f"(HTTP {response.status_code}) to {display_url(target)}; not followed",
+                f"(HTTP {answer.status}) to {display_url(target)}; not followed",
                 advice=(
                     f"set 'repository-url' to the upload endpoint itself "
                     f"(perhaps {display_url(target)}); credentials are never sent to "
@@ -276,36 +303,34 @@ class Uploader:
             )
         raise IndexError_(f"too many redirects uploading {dist.filename}")
 
-    def _post(self, url: str, dist: Distribution, flight: _InFlight) -> httpx.Response:
+    def _post(self, url: str, dist: Distribution, flight: _InFlight) -> Answer:
         renewed = [False]
+        fields = form_fields(dist, self._attestations.get(dist.filename))
 
-        def attempt() -> httpx.Response:
+        def attempt() -> Answer:
             credentials = self._credentials.current()
-            import httpx
-
-            auth: httpx.Auth | httpx._client.UseClientDefault = httpx.USE_CLIENT_DEFAULT
-            if credentials:
-                auth = httpx.BasicAuth(credentials.username, credentials.password)
-            body = MultipartBody(
-                form_fields(dist, self._attestations.get(dist.filename)),
-                file_field="content",
-                path=dist.path,
-                progress=lambda sent: setattr(flight, "sent", sent),
-            )
+            body = MultipartBody(fields, file_field="content", path=dist.path, size=dist.size,
+                                 sha256=dist.hashes.sha256,
+                                 progress=lambda sent: setattr(flight, "sent", sent))
             headers = {"Content-Type": body.content_type, "Content-Length": str(body.length)}
-            response = self._http.post(url, content=body, headers=headers, auth=auth)
-            if response.status_code in (401, 403) and not renewed[0] and credentials:
+            auth = (credentials.username, credentials.password) if credentials else None
+            try:
+                answer = self._net.fetch("POST", url, limit=_ANSWER_LIMIT, truncate=True,
+                                         headers=headers, auth=auth, content=body)
+            finally:
+                self._sent_whole[dist.filename] = body.complete
+            if answer.status in (401, 403) and not renewed[0] and credentials:
                 renewed[0] = True
                 fresh = self._credentials.renew()
                 if fresh is not None and fresh != credentials:
-                    self._reporter.debug(f"POST {dist.filename} → {response.status_code}; "
+                    self._reporter.debug(f"POST {dist.filename} → {answer.status}; "
                                          "renewed credentials, retrying")
                     return attempt()
-            return response
+            return answer
 
-        def transient(response: httpx.Response) -> float | None:
-            if response.status_code in TRANSIENT_STATUSES:
-                return retry_after(response.headers, 1.0)
+        def transient(answer: Answer) -> float | None:
+            if answer.status in TRANSIENT_STATUSES:
+                return retry_after(answer.headers, 1.0)
             return None
 
         def on_retry(why: str, delay: float) -> None:
@@ -313,8 +338,8 @@ class Uploader:
             self._reporter.warning(f"upload interrupted ({why}); retrying in {delay:.1f} s",
                                    filename=dist.filename)
 
-        return with_retries(attempt, retries=self._retries, is_transient=transient,
-                            on_retry=on_retry)
+        return self._net.retrying(url, attempt, answer_of=lambda a: a, transient=transient,
+                                  on_retry=on_retry)
 
     def _recheck(
         self, step: Step, seconds: float, *, ours: bool, answer: str = ""
@@ -322,11 +347,11 @@ class Uploader:
         """Read the index again after an unclear answer; None when the file is not there."""
         assert self._index is not None
         dist = step.dist
-        page = self._index.project(dist.project)
-        remote = page.files.get(dist.filename)
+        page = self._index.project(dist.project, phase="upload")
+        remote = page.find(dist.filename)
         if remote is None:
             return None
-        comparison = self._index.compare(remote, dist)
+        comparison = self._index.compare(remote, dist, phase="upload")
         if comparison.identical and ours:
             note = "stored by an earlier attempt whose answer was lost"
             return UploadResult(file_outcome(dist, Status.UPLOADED, seconds, note))
@@ -355,7 +380,7 @@ class Uploader:
         return UploadResult(outcome, error)
 
     def _after_unknown_fate(
-        self, step: Step, start: float, exc: BaseException | None, *, ours: bool,
+        self, step: Step, start: float, exc: NetError | None, *, ours: bool,
         message: str = "",
     ) -> UploadResult:
         seconds = time.monotonic() - start
@@ -363,14 +388,15 @@ class Uploader:
             recheck = self._recheck(step, seconds, ours=ours)
             if recheck is not None:
                 return recheck
-        error = IndexError_(
-            f"could not upload {step.dist.filename} to {display_url(self._url)} after "
-            f"{self._retries + 1} attempts" + (f" ({message})" if message else ""),
-            advice="the index may be down or overloaded; re-run the job: files already "
-            "uploaded are skipped",
-        )
+        what = f"sending {step.dist.filename} to {display_url(self._url)}"
         if exc is not None:
-            error.__cause__ = exc
+            error = index_error("upload", exc, what=what)
+        else:
+            error = IndexError_(
+                f"upload: {what}: no success after {self._retries + 1} attempts ({message})",
+                advice="the index may be down or overloaded; re-run the job: files already "
+                "uploaded are skipped",
+            )
         outcome = file_outcome(step.dist, Status.FAILED, seconds, error.message)
         return UploadResult(outcome, error)
 

@@ -97,6 +97,12 @@ class Result:
         assert len(lines) == 1, f"expected one line with {needles}, got {lines}\n{self.describe()}"
         return lines[0]
 
+    def lines_with(self, *needles: str) -> str:
+        """Every console line containing every needle (at least one), joined."""
+        lines = [ln for ln in self.text.splitlines() if all(n in ln for n in needles)]
+        assert lines, f"no line with {needles}\n{self.describe()}"
+        return "\n".join(lines)
+
     def describe(self) -> str:
         return (
             f"exit {self.code}\n--- stdout ---\n{self.out}--- stderr ---\n{self.err}"
@@ -123,12 +129,13 @@ class Publisher:
         argv = ["--packages-dir", str(packages_dir), "--confirm-timeout", "2",
                 "--report-path", str(report_path)]
         secrets: tuple[str, ...] = ()
+        environ: dict[str, str] = {}
         if index is not None:
             argv += ["--repository-url", index.upload_url]
             if credentials:
-                # "=" form: a generated password may start with "-" (argparse would take it
-                # for an option)
-                argv += [f"--user={index.username}", f"--password={index.password}"]
+                # As a user should: the secret in the environment, not on the command line.
+                argv += [f"--user={index.username}"]
+                environ["INPUT_PASSWORD"] = index.password
                 basic = base64.b64encode(f"{index.username}:{index.password}".encode()).decode()
                 secrets = (index.password, basic)
         argv += list(extra)
@@ -136,7 +143,7 @@ class Publisher:
             if arg.startswith(("--check-password=", "--password=")):
                 secrets += (arg.split("=", 1)[1],)
         out, err = io.StringIO(), io.StringIO()
-        code = main(argv, environ={}, stdout=out, stderr=err)
+        code = main(argv, environ=environ, stdout=out, stderr=err)
         report: dict[str, Any] = (
             json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
         )

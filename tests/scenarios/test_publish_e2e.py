@@ -273,11 +273,12 @@ def test_invalid_distributions_are_all_reported_before_any_request(
     assert sum(proxy.counts.values()) == 0  # not even the check
     assert servers.list_files(any_index, project) == {}
     assert "5 of 7 distribution(s) are invalid; nothing was uploaded" in result.err
-    assert "cannot read the archive" in result.line_with(corrupt.name)
-    assert "version 3.0 but metadata Version is '1.0'" in result.line_with(wrong_version.name)
-    assert "project 'someone-else' but metadata Name is" in result.line_with(wrong_name.name)
-    assert "requires-python" in result.line_with(bad_metadata.name)
-    assert "METADATA" in result.line_with(no_metadata.name)
+    assert "not a zip archive" in result.lines_with(corrupt.name)
+    assert "version 3.0 but metadata Version is '1.0'" in result.lines_with(wrong_version.name)
+    assert "not named for" in result.lines_with(wrong_version.name)  # its .dist-info folder
+    assert "outside the one top folder someone_else-1.0/" in result.lines_with(wrong_name.name)
+    assert "requires-python" in result.lines_with(bad_metadata.name)
+    assert "no .dist-info folder" in result.lines_with(no_metadata.name)
     for valid in (sdist, wheel):  # the valid files are listed, not blamed
         assert f"{valid.name}:" not in result.err
     assert result.report["exit_code"] == 3

@@ -182,8 +182,10 @@ def test_check_url_that_always_redirects_elsewhere(
     publish: Publisher,
     dist_dir: Callable[..., Path],
 ) -> None:
-    """An index-url that redirects every page to another origin: the project counts as absent
-    and the upload proceeds (the confirmation, reading the same URL, is switched off)."""
+    """An index-url that redirects every page, its root included, to another origin: a wrong
+    check URL. "Redirected to the same project elsewhere" means "not here" only once the check
+    URL has shown it is a simple index; here it cannot, so the run stops before uploading
+    (issue 10: fail closed)."""
     ours = samples.build_project(tmp_path, project, "1.0", payload="ours")
     theirs = samples.build_project(tmp_path, project, "1.0", payload="someone else's")
     seed(other_origin, theirs)
@@ -195,10 +197,15 @@ def test_check_url_that_always_redirects_elsewhere(
             result = publish(http_stubs.index_via(any_index, uploads), dist_dir(*ours),
                              "--index-url", index_url, "--confirm", "false")
 
-    _assert_redirect_not_followed(result, any_index, other_origin, other_proxy, ours, theirs,
-                                  project)
-    assert redirector.hits("GET") == 1
-    assert uploads.hits("POST") == 2
+    assert result.code == 6, result.describe()
+    assert "does not look like a working simple index" in result.err
+    assert "asked GET http://127.0.0.1:" in result.err
+    assert "nothing was uploaded" in result.err
+    assert sum(other_proxy.counts.values()) == 0  # never read, credentials never sent there
+    assert redirector.hits("GET") == 2  # the project page, then the root as evidence
+    assert uploads.hits("POST") == 0
+    assert servers.list_files(any_index, project) == {}
+    assert servers.list_files(other_origin, project) == hashes(theirs)
 
 
 # -- 14. an index that answers 200 to the upload but stores nothing -------------------------------

@@ -256,6 +256,9 @@ class PyPIStandIn:
         h.send_header("Content-Length", str(len(out)))
         if location:
             h.send_header("Location", location)
+        if path.startswith("/simple/"):
+            # Warehouse sends its serial with every simple page (and on HEAD).
+            h.send_header("X-PyPI-Last-Serial", str(len(self.files)))
         h.end_headers()
         if method != "HEAD":
             h.wfile.write(out)
@@ -467,6 +470,8 @@ class PyPIStandIn:
 
     def _simple(self, path: str, accept: str) -> tuple[int, str, bytes, str | None]:
         parts = [p for p in path.split("/") if p]
+        if len(parts) == 1:
+            return self._simple_root(accept)
         if len(parts) != 2:
             return 404, "text/plain", b"Not Found", None
         raw = parts[1]
@@ -501,6 +506,19 @@ class PyPIStandIn:
         page = (f'<!DOCTYPE html><html><head><meta name="pypi:repository-version" '
                 f'content="1.1"><title>Links for {name}</title></head><body>'
                 f"<h1>Links for {name}</h1>\n{links}</body></html>")
+        return 200, "text/html; charset=utf-8", page.encode(), None
+
+    def _simple_root(self, accept: str) -> tuple[int, str, bytes, str | None]:
+        """Warehouse's `/simple/`: every project, PEP 691 JSON or HTML by Accept."""
+        with self._lock:
+            names = sorted(self._projects())
+        if _PEP691 in accept:
+            data = {"meta": {"api-version": "1.1", "_last-serial": len(self.files)},
+                    "projects": [{"name": n} for n in names]}
+            return 200, _PEP691, json.dumps(data).encode(), None
+        links = "".join(f'<a href="/simple/{n}/">{n}</a>\n' for n in names)
+        page = ('<!DOCTYPE html><html><head><meta name="pypi:repository-version" content="1.1">'
+                f"<title>Simple index</title></head><body>\n{links}</body></html>")
         return 200, "text/html; charset=utf-8", page.encode(), None
 
     def _download(self, path: str) -> tuple[int, str, bytes, str | None]:

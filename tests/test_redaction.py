@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from publish_action.secrets import Redactor, display_url
+from publish_action.redaction import Redactor, display_url
 
 
 def test_redacts_registered_secrets_longest_first() -> None:

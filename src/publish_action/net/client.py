@@ -1,0 +1,273 @@
+"""`Net`: the one HTTP layer of a run — timeouts, time budgets, retries with back-off, and the
+translation of transport failures into `NetError`s.
+
+Every service client (simple index, uploader, trusted-publishing exchange) sends through it.
+Retries: connection errors, timeouts and garbled transfers, and the answers a caller calls
+transient (429, 5xx) with back-off and `Retry-After` (seconds or an HTTP date, up to a minute).
+An origin whose requests time out twice in a row is taken as stalled: nothing more is sent to
+it, so a dead index costs two timeouts, not two per request.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+
+from publish_action import __version__
+from publish_action.cancellation import Cancellation, Reason, Stopped
+from publish_action.net.answer import Answer
+from publish_action.net.errors import Stalled, TlsFailure, TooLarge, Unreachable
+from publish_action.net.guard import Guard
+from publish_action.net.tls import is_certificate_failure, trust
+from publish_action.net.transport import Transport, proxies_from
+
+USER_AGENT = f"publish-action/{__version__}"
+TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+MAX_RETRY_AFTER = 60.0  # longer asks are not waited for: the answer stands
+STALL_AFTER = 2  # consecutive timeouts from one origin
+CHUNK = 1024 * 1024
+
+T = TypeVar("T")
+Transient = Callable[[Answer], "float | None"]
+OnRetry = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class NetSettings:
+    timeout: float = 30.0  # seconds of silence any single operation may take
+    retries: int = 3
+    min_rate: float = 10_000.0  # bytes/s a transfer must average after its first `timeout`
+    ca_bundle: Path | None = None
+    pool: int = 8
+    deadline: float | None = None  # time.monotonic() the whole run must end by
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def same_origin(a: str, b: str) -> bool:
+    return origin(a) == origin(b)
+
+
+def default_transient(answer: Answer) -> float | None:
+    """A delay before retrying a 429/5xx answer (its Retry-After, else back-off), or None."""
+    if answer.status not in TRANSIENT_STATUSES:
+        return None
+    return retry_after(answer.headers, 0.0)
+
+
+def retry_after(headers: httpx.Headers, default: float, *, now: float | None = None) -> \
+        float | None:
+    """Seconds the server asks us to wait; None when it asks for more than we wait."""
+    value = headers.get("retry-after", "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return default
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if math.isnan(seconds):
+        return default
+    seconds = max(0.0, seconds)
+    return None if seconds > MAX_RETRY_AFTER else seconds
+
+
+def backoff_delays(retries: int, *, base: float = 0.5, cap: float = 8.0) -> list[float]:
+    return [min(cap, base * 2**i) * (0.5 + random.random() / 2) for i in range(retries)]  # noqa: S311
+
+
+def is_transport_error(exc: BaseException) -> bool:
+    # A body that fails to decode is a garbled transfer too (a proxy, a broken gzip).
+    return isinstance(exc, (httpx.TransportError, httpx.DecodingError))
+
+
+class _Breaker:
+    def __init__(self) -> None:
+        self._timeouts: dict[tuple[str, str, int | None], int] = {}
+        self._lock = threading.Lock()
+
+    def tripped(self, url: str) -> bool:
+        with self._lock:
+            return self._timeouts.get(origin(url), 0) >= STALL_AFTER
+
+    def record(self, url: str, *, timed_out: bool) -> None:
+        key = origin(url)
+        with self._lock:
+            self._timeouts[key] = self._timeouts.get(key, 0) + 1 if timed_out else 0
+
+
+class Net:
+    """One connection pool, one guard, one breaker: shared by every request of the run."""
+
+    def __init__(self, settings: NetSettings, *, environ: Mapping[str, str],
+                 cancellation: Cancellation | None = None) -> None:
+        self.settings = settings
+        self.cancellation = cancellation
+        self.guard = Guard(cancellation=cancellation, deadline=settings.deadline)
+        self.trust = trust(settings.ca_bundle, environ)
+        self.transport = Transport(guard=self.guard, ssl_context=self.trust.context,
+                                   pool_size=settings.pool, min_rate=settings.min_rate,
+                                   proxies=proxies_from(environ))
+        self.client = httpx.Client(
+            transport=self.transport,
+            timeout=httpx.Timeout(settings.timeout, connect=min(settings.timeout, 10.0)),
+            # Every redirect is judged by the caller: credentials never leave the origin.
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT},
+            trust_env=False,
+        )
+        self._breaker = _Breaker()
+
+    def __enter__(self) -> Net:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.client.close()
+        self.guard.close()
+
+    # -- one attempt -------------------------------------------------------------------------
+
+    def fetch(self, method: str, url: str, *, limit: int, truncate: bool = False,
+              headers: Mapping[str, str] | None = None, auth: tuple[str, str] | None = None,
+              content: Iterable[bytes] | bytes | None = None) -> Answer:
+        """One request, its body read up to `limit` bytes (beyond: cut when `truncate`, else
+        `TooLarge`). Raises httpx transport errors and `Stopped`; no retries."""
+        request = self.client.build_request(method, url, headers=headers, content=content)
+        response = self.client.send(request, stream=True, auth=_basic(auth))
+        try:
+            body, cut = _read_capped(response, limit)
+        finally:
+            response.close()
+        if cut and not truncate:
+            raise TooLarge(f"the answer from {url} is larger than {_size(limit)}", url=url,
+                           limit=limit)
+        return Answer(response.status_code, response.reason_phrase, response.headers,
+                      str(response.url), body, truncated=cut, method=method)
+
+    def download(self, url: str, sink: Callable[[bytes], None], *,
+                 auth: tuple[str, str] | None = None) -> Answer:
+        """GET streamed into `sink` (only for a 200); the Answer carries no body."""
+        request = self.client.build_request("GET", url)
+        response = self.client.send(request, stream=True, auth=_basic(auth))
+        try:
+            if response.status_code == 200:
+                for chunk in response.iter_bytes(CHUNK):
+                    sink(chunk)
+        finally:
+            response.close()
+        return Answer.empty(response)
+
+    # -- retries -----------------------------------------------------------------------------
+
+    def retrying(self, url: str, attempt: Callable[[], T], *, answer_of: Callable[[T], Answer],
+                 transient: Transient = default_transient,
+                 on_retry: OnRetry | None = None) -> T:
+        """Run `attempt` until it gives a final answer, or raise a `NetError` or `Stopped`."""
+        retries = self.settings.retries
+        delays = backoff_delays(retries)
+        for index in range(retries + 1):
+            last = index == retries
+            if self._breaker.tripped(url):
+                raise self._stalled(url)
+            try:
+                result = attempt()
+            except Stopped:
+                raise
+            except Exception as exc:
+                if not is_transport_error(exc):
+                    raise
+                timed_out = isinstance(exc, httpx.TimeoutException)
+                self._breaker.record(url, timed_out=timed_out)
+                if is_certificate_failure(exc):
+                    raise _tls_failure(url, exc) from exc
+                if last or self._breaker.tripped(url):
+                    if self._breaker.tripped(url):
+                        raise self._stalled(url) from exc
+                    raise Unreachable(
+                        f"no answer from {url} after {index + 1} attempt(s): "
+                        f"{_describe(exc)}", url=url, attempts=index + 1,
+                        timed_out=timed_out) from exc
+                self._pause(delays[index], _describe(exc), on_retry)
+                continue
+            self._breaker.record(url, timed_out=False)
+            wait = None if last else transient(answer_of(result))
+            if wait is None:
+                return result
+            self._pause(max(wait, delays[index]), f"HTTP {answer_of(result).status}", on_retry)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _pause(self, delay: float, why: str, on_retry: OnRetry | None) -> None:
+        if on_retry is not None:
+            on_retry(why, delay)
+        if self.cancellation is not None:
+            if self.cancellation.wait(delay):
+                stop = self.cancellation.stop
+                raise Stopped(stop.reason if stop else Reason.SIGINT)
+        else:
+            time.sleep(delay)
+        self.guard.check()
+
+    def _stalled(self, url: str) -> Stalled:
+        host = urlsplit(url).netloc.rsplit("@", 1)[-1]
+        return Stalled(
+            f"{host} stopped answering: {STALL_AFTER} requests in a row got no answer within "
+            f"{self.settings.timeout:g} s, so nothing more is sent to it", url=url)
+
+    def get(self, url: str, *, limit: int, headers: Mapping[str, str] | None = None,
+            auth: tuple[str, str] | None = None, transient: Transient = default_transient,
+            on_retry: OnRetry | None = None) -> Answer:
+        return self.retrying(
+            url, lambda: self.fetch("GET", url, limit=limit, headers=headers, auth=auth),
+            answer_of=lambda a: a, transient=transient, on_retry=on_retry)
+
+
+def _size(count: int) -> str:
+    return f"{count // (1024 * 1024)} MiB" if count >= 1024 * 1024 else f"{count} bytes"
+
+
+def _basic(auth: tuple[str, str] | None) -> httpx.BasicAuth | None:
+    return None if auth is None else httpx.BasicAuth(*auth)
+
+
+def _read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes(64 * 1024):
+        if size + len(chunk) > limit:
+            chunks.append(chunk[: limit - size])
+            return b"".join(chunks), True
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks), False
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    name = type(exc).__name__
+    return f"{name}: {text}" if text else name
+
+
+def _tls_failure(url: str, exc: BaseException) -> TlsFailure:
+    host = urlsplit(url).hostname or url
+    return TlsFailure(f"the TLS certificate of {host} could not be verified ({_describe(exc)})",
+                      url=url, host=host)
