@@ -88,3 +88,11 @@ def any_index(request: pytest.FixtureRequest) -> servers.RunningIndex:
     fixture = "pypiserver_index" if name == "pypiserver" else "devpi_index"
     index: servers.RunningIndex = request.getfixturevalue(fixture)
     return index
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from tests.scenarios.conftest import SECRET_SCANS
+
+    if SECRET_SCANS[0]:
+        terminalreporter.write_line(f"secret scans: {SECRET_SCANS[0]} (form of a secret, output) "
+                                    "pairs checked, none leaked")

@@ -164,3 +164,85 @@ def test_forced_attestations_without_trusted_publishing_is_refused_up_front() ->
 def test_confirm_timeout_must_be_finite_and_bounded(value: str) -> None:
     with pytest.raises(InputError, match="confirm-timeout"):
         settings_of(["--confirm-timeout", value])
+
+
+# -- issue 10: bad URLs are input errors, secrets are taken as given and kept out of sight ---
+
+
+@pytest.mark.parametrize(("url", "why"), [
+    ("https://upload.example:99999/legacy/", "invalid port '99999'"),
+    ("https://upload.example:abc/legacy/", "invalid port 'abc'"),
+    ("https://upload.example/leg acy/", "contains whitespace"),
+    ("https://upload.example/legacy/\n", None),  # trailing whitespace is trimmed, inner is not
+    ("https://upload.exa\tmple/legacy/", "contains whitespace"),
+])
+def test_bad_ports_and_whitespace_in_urls_are_input_errors(url: str, why: str | None) -> None:
+    if why is None:
+        assert settings_of(env={"INPUT_REPOSITORY_URL": url}).repository_url == url.strip()
+        return
+    with pytest.raises(InputError, match=why) as info:
+        settings_of(env={"INPUT_REPOSITORY_URL": url})
+    assert info.value.exit_code is ExitCode.INPUT
+
+
+def test_passwords_are_taken_byte_for_byte_with_a_warning_for_edge_whitespace() -> None:
+    parsed = parse([], {"INPUT_PASSWORD": " pypi-token\n"}, Redactor())
+    assert parsed.settings.upload_credentials is not None
+    assert parsed.settings.upload_credentials.password == " pypi-token\n"
+    assert any("begins or ends with whitespace" in w for w in parsed.warnings)
+
+
+def test_a_secret_on_the_command_line_is_warned_about() -> None:
+    parsed = parse(["--password", "pypi-secret-value"], {}, Redactor())
+    [warning] = [w for w in parsed.warnings if "command line" in w]
+    assert "INPUT_PASSWORD" in warning and "pypi-secret-value" not in warning
+    quiet = parse([], {"INPUT_PASSWORD": "pypi-secret-value"}, Redactor())
+    assert not any("command line" in w for w in quiet.warnings)
+
+
+def test_credentials_over_plain_http_to_another_host_are_refused_unless_allowed() -> None:
+    env = {"INPUT_REPOSITORY_URL": "http://devpi.internal:3141/u/i/", "INPUT_PASSWORD": "pw-1234"}
+    with pytest.raises(InputError, match=r"plain http:// to devpi\.internal") as info:
+        settings_of(env=env)
+    assert "allow-insecure-http" in info.value.advice
+    allowed = parse([], {**env, "INPUT_ALLOW_INSECURE_HTTP": "true"}, Redactor())
+    assert allowed.settings.allow_insecure_http
+    assert any("over plain http" in w for w in allowed.warnings)
+    # No credentials, or this machine: nothing to protect on the way.
+    assert settings_of(env={"INPUT_REPOSITORY_URL": "http://devpi.internal:3141/u/i/"})
+    for local in ("http://127.0.0.1:3141/u/i/", "http://localhost:8080/", "http://[::1]:8080/"):
+        assert settings_of(env={"INPUT_REPOSITORY_URL": local, "INPUT_PASSWORD": "pw-1234"})
+    with pytest.raises(InputError, match="index-url"):
+        settings_of(env={"INPUT_REPOSITORY_URL": "https://upload.example/legacy/",
+                         "INPUT_INDEX_URL": "http://reader:pw-5678@mirror.internal/simple/"})
+
+
+def test_credentials_in_index_url_are_check_credentials_and_secrets() -> None:
+    redactor = Redactor()
+    parsed = parse([], {"INPUT_REPOSITORY_URL": "https://upload.example/legacy/",
+                        "INPUT_INDEX_URL": "https://reader:r%40d-pw@read.example/simple/"},
+                   redactor)
+    settings = parsed.settings
+    assert settings.index_url == "https://read.example/simple/"
+    assert settings.check_credentials is not None
+    assert (settings.check_credentials.username, settings.check_credentials.password) == (
+        "reader", "r@d-pw")
+    assert settings.check_credentials_explicit
+    assert redactor("echo r@d-pw and r%40d-pw") == "echo *** and ***"
+
+
+@pytest.mark.parametrize(("name", "value", "why"), [
+    ("timeout", "0", "must be from 1"), ("deadline", "nope", "must be a number"),
+    ("cert", "/nonexistent/ca.pem", "is not a file"),
+])
+def test_new_bounds_inputs_are_checked(name: str, value: str, why: str) -> None:
+    with pytest.raises(InputError, match=why):
+        settings_of([f"--{name}", value])
+
+
+def test_timeout_deadline_and_cert_reach_the_settings(tmp_path: Path) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    s = settings_of(["--timeout", "12", "--deadline", "600", "--cert", str(bundle)])
+    assert (s.timeout, s.deadline, s.ca_bundle) == (12.0, 600.0, bundle)
+    assert (settings_of().timeout, settings_of().deadline) == (30.0, 3600.0)

@@ -86,6 +86,8 @@ def publish(
         with _deadline(run):
             _pipeline(run, environ=environ, redactor=redactor, trust_config=trust_config)
     except PublishError as error:
+        _not_attempted(run, "not sent: the run was stopped" if isinstance(error, RunStopped)
+                       else "not sent: the run stopped before uploading it")
         return run.result(_with_stop_details(run, error))
     except Stopped as stopped:
         return run.result(_stopped(run, stopped.reason))
@@ -111,11 +113,15 @@ def _deadline(run: _Run) -> Iterator[None]:
         timer.cancel()
 
 
-def _stopped(run: _Run, reason: Reason) -> PublishError:
+def _not_attempted(run: _Run, why: str) -> None:
+    """Every file the run had not decided about yet: the report lists them all."""
     for dist in run.dists:
         if dist.filename not in run.outcomes:
-            run.record(_outcome(dist, Status.NOT_ATTEMPTED,
-                                message="not sent: the run was stopped"))
+            run.record(_outcome(dist, Status.NOT_ATTEMPTED, message=why))
+
+
+def _stopped(run: _Run, reason: Reason) -> PublishError:
+    _not_attempted(run, "not sent: the run was stopped")
     return _with_stop_details(run, RunStopped(reason, f"the run stopped: {reason.value}"))
 
 
@@ -123,10 +129,6 @@ def _with_stop_details(run: _Run, error: PublishError) -> PublishError:
     """A stopped run says what is on the index now and what is not."""
     if not isinstance(error, RunStopped):
         return error
-    for dist in run.dists:
-        if dist.filename not in run.outcomes:
-            run.record(_outcome(dist, Status.NOT_ATTEMPTED,
-                                message="not sent: the run was stopped"))
     message = error.message
     if error.reason is Reason.DEADLINE:
         message = (f"the run passed its deadline ({run.settings.deadline:g} s, input "
@@ -356,6 +358,7 @@ def _upload(
     errors.sort(key=lambda e: not isinstance(e, RunStopped))
     if errors:
         raise errors[0]
+    _raise_if_stopped(run)  # stopped while the last uploads finished within their grace
     return first_reads
 
 

@@ -90,6 +90,9 @@ def unwritable_outputs(settings: Settings, environ: Mapping[str, str]) -> InputE
 def _unwritable(path: Path, *, append: bool) -> str | None:
     if path.is_dir():
         return "is a folder"
+    above = next((p for p in path.parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        return f"{above} is a file, not a folder"
     try:
         if append or path.exists():
             with path.open("a", encoding="utf-8"):

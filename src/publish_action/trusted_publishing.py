@@ -232,7 +232,7 @@ class IndexExchange:
 
         try:
             return self._net.retrying(self.origin, attempt, answer_of=lambda a: a,
-                                      transient=_transient, on_retry=on_retry)
+                                      transient=_transient, on_retry=on_retry, kind="token")
         except NetError as exc:
             raise TrustedPublishingError(
                 f"trusted publishing: could not reach {self.host} for the {what}: {exc.message}",

@@ -339,7 +339,7 @@ class Uploader:
                                    filename=dist.filename)
 
         return self._net.retrying(url, attempt, answer_of=lambda a: a, transient=transient,
-                                  on_retry=on_retry)
+                                  on_retry=on_retry, kind="upload")
 
     def _recheck(
         self, step: Step, seconds: float, *, ours: bool, answer: str = ""

@@ -39,7 +39,8 @@ def read_wheel(path: Path, project: NormalizedName, version: Version) -> \
             if dist_info is None:
                 return None, "", problems
             by_name = {m.name: m for m in found}
-            record = _record(stream, by_name.get(f"{dist_info}/RECORD"), budget, problems)
+            record = _record(stream, dist_info, by_name.get(f"{dist_info}/RECORD"), budget,
+                             problems)
             metadata = _read_all(stream, found, dist_info, record, budget, problems)
         except Refused as refused:
             return None, "", [*problems, refused.problem]
@@ -71,11 +72,12 @@ def _dist_info(found: list[Member], project: NormalizedName, version: Version,
     return folder if f"{folder}/METADATA" in names else None
 
 
-def _record(stream: io.BufferedReader, member: Member | None, budget: Budget,
+def _record(stream: io.BufferedReader, dist_info: str, member: Member | None, budget: Budget,
             problems: list[Problem]) -> dict[str, tuple[str, str, str]]:
     """RECORD's rows: path → (algorithm, urlsafe-b64 digest, size)."""
     if member is None:
-        problems.append(Problem("RECORD is missing: nothing says what the wheel should hold"))
+        problems.append(Problem(f"{dist_info}/RECORD is missing: nothing says what the wheel "
+                                "should hold"))
         return {}
     data = read_member(stream, member, budget, limit=MAX_RECORD,
                        too_large=lambda n: f"is {n} bytes, more than any real RECORD")

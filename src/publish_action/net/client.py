@@ -99,16 +99,19 @@ def is_transport_error(exc: BaseException) -> bool:
 
 
 class _Breaker:
+    """Consecutive timeouts per origin and kind of request: an index whose uploads hang may
+    still answer the read that decides what became of them."""
+
     def __init__(self) -> None:
-        self._timeouts: dict[tuple[str, str, int | None], int] = {}
+        self._timeouts: dict[tuple[object, ...], int] = {}
         self._lock = threading.Lock()
 
-    def tripped(self, url: str) -> bool:
+    def tripped(self, url: str, kind: str) -> bool:
         with self._lock:
-            return self._timeouts.get(origin(url), 0) >= STALL_AFTER
+            return self._timeouts.get((*origin(url), kind), 0) >= STALL_AFTER
 
-    def record(self, url: str, *, timed_out: bool) -> None:
-        key = origin(url)
+    def record(self, url: str, kind: str, *, timed_out: bool) -> None:
+        key = (*origin(url), kind)
         with self._lock:
             self._timeouts[key] = self._timeouts.get(key, 0) + 1 if timed_out else 0
 
@@ -181,13 +184,15 @@ class Net:
 
     def retrying(self, url: str, attempt: Callable[[], T], *, answer_of: Callable[[T], Answer],
                  transient: Transient = default_transient,
-                 on_retry: OnRetry | None = None) -> T:
-        """Run `attempt` until it gives a final answer, or raise a `NetError` or `Stopped`."""
+                 on_retry: OnRetry | None = None, kind: str = "read") -> T:
+        """Run `attempt` until it gives a final answer, or raise a `NetError` or `Stopped`.
+
+        `kind` ("read", "upload", "token") groups requests for the stall breaker."""
         retries = self.settings.retries
         delays = backoff_delays(retries)
         for index in range(retries + 1):
             last = index == retries
-            if self._breaker.tripped(url):
+            if self._breaker.tripped(url, kind):
                 raise self._stalled(url)
             try:
                 result = attempt()
@@ -197,11 +202,11 @@ class Net:
                 if not is_transport_error(exc):
                     raise
                 timed_out = isinstance(exc, httpx.TimeoutException)
-                self._breaker.record(url, timed_out=timed_out)
+                self._breaker.record(url, kind, timed_out=timed_out)
                 if is_certificate_failure(exc):
                     raise _tls_failure(url, exc) from exc
-                if last or self._breaker.tripped(url):
-                    if self._breaker.tripped(url):
+                if last or self._breaker.tripped(url, kind):
+                    if self._breaker.tripped(url, kind):
                         raise self._stalled(url) from exc
                     raise Unreachable(
                         f"no answer from {url} after {index + 1} attempt(s): "
@@ -209,7 +214,7 @@ class Net:
                         timed_out=timed_out) from exc
                 self._pause(delays[index], _describe(exc), on_retry)
                 continue
-            self._breaker.record(url, timed_out=False)
+            self._breaker.record(url, kind, timed_out=False)
             wait = None if last else transient(answer_of(result))
             if wait is None:
                 return result
