@@ -28,12 +28,15 @@ def run() -> int:
         samples.copy_into(samples.build_project(base, "demo-sample", "1.0.0"), dist)
         with servers.pypiserver(base) as index:
             argv = ["--repository-url", index.upload_url, "--user", index.username,
-                    "--password", index.password, "--packages-dir", str(dist)]
-            shown = f"publish-action --repository-url {index.upload_url} --packages-dir dist"
+                    "--packages-dir", str(dist)]
+            # The password in the environment, as CI passes secrets (never on a command line).
+            env = {"INPUT_PASSWORD": index.password}
+            shown = (f"INPUT_PASSWORD=*** publish-action --repository-url {index.upload_url} "
+                     "--packages-dir dist")
             codes = []
             for title in ("first run: uploads", "re-run: everything already there"):
                 banner(f"{shown}    # {title}")
-                codes.append(main(argv, {}))
+                codes.append(main(argv, env))
             print(f"\nexit codes: {codes}; the index now holds:")
             for name, sha in sorted(servers.list_files(index, "demo-sample").items()):
                 print(f"  {name}  sha256={sha}")
