@@ -36,10 +36,10 @@ from typing import Any
 import pytest
 import yaml
 
-from publish_action.github import GitHubReporter
 from publish_action.inputs import INPUTS
 from publish_action.redaction import Redactor
-from publish_action.report import RunResult
+from publish_action.reporting import RunResult
+from publish_action.reporting.github import GitHubReporter
 from tests.support import servers
 from tests.support.samples import build_project
 

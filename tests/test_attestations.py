@@ -27,11 +27,11 @@ from packaging.version import Version
 from publish_action import attestations
 from publish_action.attestations import TrustedPublisherIdentity, prepare, verify_attestation
 from publish_action.distributions import Distribution
+from publish_action.distributions.hashing import hash_file
 from publish_action.errors import AttestationError, ExitCode, InputError
-from publish_action.hashing import hash_file
-from publish_action.indexes import classify
-from publish_action.report import SilentReporter
+from publish_action.reporting import SilentReporter
 from publish_action.settings import Attestations, Settings
+from publish_action.targets import classify
 from tests.support import attestation_check, oidc_issuer
 from tests.support.oidc_issuer import OidcIssuer
 from tests.support.sigstore_standin import FULCIO_OIDS, SigstoreStandIn, sigstore_standin
@@ -370,8 +370,8 @@ import sys
 sys.path.insert(0, {str(ROOT / "src")!r})
 from pathlib import Path
 from publish_action.attestations import prepare
-from publish_action.indexes import classify
-from publish_action.report import SilentReporter
+from publish_action.targets import classify
+from publish_action.reporting import SilentReporter
 from publish_action.settings import Settings
 url = "https://upload.pypi.org/legacy/"
 settings = Settings(repository_url=url, index=classify(url), index_url=None, index_url_note="",

@@ -16,7 +16,7 @@ def test_input_error_is_annotated_under_github_only() -> None:
 
 
 def test_internal_error_prints_traceback_and_exits_1(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import publish_action.publish as publish_module
+    import publish_action.pipeline as publish_module
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom")

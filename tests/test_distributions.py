@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from publish_action.distributions import discover, inspect
+from publish_action.distributions.hashing import hash_file
 from publish_action.errors import DistributionError, ExitCode, InputError
-from publish_action.hashing import hash_file
 from tests.support.dists import METADATA, write_sdist, write_wheel
 from tests.support.samples import build_project
 

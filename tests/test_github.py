@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from publish_action import cli, github, inputs, reporters
+from publish_action import cli, inputs
+from publish_action.distributions.hashing import Hashes
 from publish_action.errors import AuthError, MismatchError
-from publish_action.hashing import Hashes
 from publish_action.redaction import Redactor
-from publish_action.report import ConsoleReporter, FanOut, FileOutcome, RunResult, Status
+from publish_action.reporting import ConsoleReporter, FanOut, FileOutcome, RunResult, Status, github
+from publish_action.reporting import build as reporters
 from publish_action.settings import Settings
 from tests.support.samples import build_project
 

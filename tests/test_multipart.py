@@ -5,7 +5,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from pathlib import Path
 
-from publish_action.multipart import MultipartBody
+from publish_action.upload.multipart import MultipartBody
 
 
 def test_body_is_valid_multipart_of_known_length(tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from publish_action.distributions import Distribution
+from publish_action.distributions.hashing import Hashes
 from publish_action.errors import ExitCode
-from publish_action.hashing import Hashes
 from publish_action.plan import Action, make_plan, mismatch_error
 from publish_action.settings import OnExisting
 from publish_action.simple_index import Comparison, ProjectPage, RemoteFile

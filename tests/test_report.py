@@ -4,10 +4,10 @@ import io
 import json
 from pathlib import Path
 
+from publish_action.distributions.hashing import Hashes
 from publish_action.errors import MismatchError
-from publish_action.hashing import Hashes
 from publish_action.redaction import Redactor
-from publish_action.report import ConsoleReporter, FileOutcome, JsonReport, RunResult, Status
+from publish_action.reporting import ConsoleReporter, FileOutcome, JsonReport, RunResult, Status
 
 HASHES = Hashes("a" * 64, "b" * 64, "c" * 32)
 

@@ -11,11 +11,11 @@ import pytest
 
 from publish_action.distributions import inspect
 from publish_action.errors import AuthError, ExitCode, IndexError_
-from publish_action.indexes import IndexKind
 from publish_action.net import Net, NetSettings
-from publish_action.report import SilentReporter
+from publish_action.reporting import SilentReporter
 from publish_action.settings import Credentials
 from publish_action.simple_index import IndexClient
+from publish_action.targets import IndexKind
 from tests.support.dists import write_sdist
 from tests.support.loopback import LoopbackServer
 

@@ -16,11 +16,11 @@ from id._internal.oidc import ambient
 
 from publish_action import trusted_publishing as tp
 from publish_action.errors import ExitCode, PublishError, TrustedPublishingError
-from publish_action.indexes import IndexKind, classify
 from publish_action.net import Net, NetSettings
 from publish_action.redaction import Redactor
-from publish_action.report import ConsoleReporter, FanOut, SilentReporter
+from publish_action.reporting import ConsoleReporter, FanOut, SilentReporter
 from publish_action.settings import Credentials, Settings, TrustedPublishing
+from publish_action.targets import IndexKind, classify
 from tests.support.oidc_issuer import OidcIssuer
 from tests.support.pypi_standin import PyPIStandIn, TrustedPublisherConfig
 

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from publish_action.cancellation import Cancellation
 from publish_action.errors import AttestationError, InputError
-from publish_action.indexes import IndexKind
 from publish_action.settings import Attestations
+from publish_action.targets import IndexKind
 
 if TYPE_CHECKING:
     from cryptography.x509 import Certificate
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from publish_action.distributions import Distribution
     from publish_action.redaction import Redactor
-    from publish_action.report import Reporter
+    from publish_action.reporting import Reporter
     from publish_action.settings import Settings
 
     Publisher = GitHubPublisher | GitLabPublisher | GooglePublisher

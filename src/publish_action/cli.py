@@ -39,16 +39,16 @@ def main(
         err.write(redactor(error.render()) + "\n")
         if env.get("GITHUB_ACTIONS") == "true":
             # No reporter exists yet: annotate the input error so it shows on the run's page.
-            from publish_action.github import escape_data
+            from publish_action.reporting.github import escape_data
 
             out.write(f"::error title=publish-action::{escape_data(redactor(error.message))}\n")
         return int(error.exit_code)
     except SystemExit as exit_:  # argparse: --help, --version, or a usage error
         return 0 if exit_.code in (0, None) else int(ExitCode.INPUT)
 
-    from publish_action.publish import publish
-    from publish_action.report import RunResult
-    from publish_action.reporters import build_reporter, unwritable_outputs
+    from publish_action.pipeline import publish
+    from publish_action.reporting import RunResult
+    from publish_action.reporting.build import build_reporter, unwritable_outputs
 
     settings = parsed.settings
     reporter = build_reporter(settings, env, redactor, out=out, err=err)

@@ -15,7 +15,7 @@ from publish_action.distributions import Distribution
 from publish_action.errors import IndexError_
 from publish_action.net import Stopped
 from publish_action.redaction import display_url
-from publish_action.report import Reporter
+from publish_action.reporting import Reporter
 from publish_action.simple_index import IndexClient
 
 

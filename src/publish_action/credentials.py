@@ -1,14 +1,19 @@
 """Where upload credentials come from: configured ones, or a source that can renew them.
 
 Trusted publishing mints tokens that expire (PyPI: 15 minutes); the uploader asks the source
-for the current credentials before each request and asks it to renew after an expiry.
+for the current credentials before each request and asks it to renew after an expiry
+(`with_renewal`). Renewal is done here rather than by an `httpx.Auth` on purpose: httpx reads
+a refused answer's whole body before the retry, and every answer we read stays capped.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 from publish_action.settings import Credentials
+
+T = TypeVar("T")
 
 
 class CredentialSource(Protocol):
@@ -32,3 +37,17 @@ class StaticCredentials:
 
     def renew(self) -> Credentials | None:
         return self._credentials
+
+
+def with_renewal(source: CredentialSource, send: Callable[[Credentials | None], T],
+                 refused: Callable[[T], bool]) -> tuple[T, bool]:
+    """`send` with the current credentials; once more with fresh ones when the answer is a
+    refusal and the source renews them. Returns the answer and whether it renewed."""
+    credentials = source.current()
+    answer = send(credentials)
+    if credentials is None or not refused(answer):
+        return answer, False
+    fresh = source.renew()
+    if fresh is None or fresh == credentials:
+        return answer, False
+    return send(fresh), True

@@ -40,6 +40,15 @@ class PublishError(Exception):
         self.advice = advice
         self.details = details
 
+    def with_details(self, *more: str) -> PublishError:
+        """A copy with `more` details appended: errors are never changed in flight."""
+        other = type(self).__new__(type(self))
+        other.__dict__.update(self.__dict__)
+        other.args = self.args
+        other.details = (*self.details, *more)
+        other.__cause__ = self.__cause__
+        return other
+
     def render(self) -> str:
         lines = [f"error: {self.message}"]
         lines.extend(f"  {line}" for line in self.details)

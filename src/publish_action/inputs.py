@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 
 from publish_action import __version__
 from publish_action.errors import InputError
-from publish_action.indexes import IndexKind, IndexProfile, classify
 from publish_action.redaction import Redactor, display_url
 from publish_action.settings import (
     Attestations,
@@ -30,6 +29,7 @@ from publish_action.settings import (
     Settings,
     TrustedPublishing,
 )
+from publish_action.targets import IndexKind, IndexProfile, classify
 
 DEFAULT_REPOSITORY_URL = "https://upload.pypi.org/legacy/"
 

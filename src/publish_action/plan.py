@@ -52,9 +52,10 @@ def make_plan(
     dists: Sequence[Distribution],
     pages: Mapping[str, ProjectPage] | None,
     policy: OnExisting,
-    compare: Comparer,
+    compare: Comparer | None,
 ) -> Plan:
-    """`pages` is None when no index can be read: everything is planned for upload."""
+    """`pages` (and `compare`) are None when no index can be read: everything is planned for
+    upload."""
     steps = []
     for dist in dists:
         page = pages.get(dist.project) if pages is not None else None
@@ -63,6 +64,7 @@ def make_plan(
         if remote is None:
             steps.append(Step(dist, Action.UPLOAD, project_is_new=is_new))
             continue
+        assert compare is not None  # a page was read, so there is an index to compare with
         comparison = compare(remote, dist)
         steps.append(Step(dist, _decide(policy, comparison.identical), comparison))
     return Plan(tuple(steps))

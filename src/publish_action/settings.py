@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from publish_action.indexes import IndexProfile
+from publish_action.targets import IndexProfile
 
 
 class OnExisting(Enum):

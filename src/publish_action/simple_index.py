@@ -23,7 +23,6 @@ from packaging.utils import canonicalize_name
 
 from publish_action.distributions.names import file_key
 from publish_action.errors import AuthError, IndexError_
-from publish_action.indexes import IndexKind
 from publish_action.net import Answer, NetError, index_error, same_origin
 from publish_action.redaction import display_url
 from publish_action.simple_page import (
@@ -32,13 +31,14 @@ from publish_action.simple_page import (
     looks_like_index_root,
     parse_project_page,
 )
+from publish_action.targets import IndexKind
 
 if TYPE_CHECKING:
     from publish_action.distributions import Distribution
-    from publish_action.indexes import IndexProfile
     from publish_action.net import Net
-    from publish_action.report import Reporter
+    from publish_action.reporting import Reporter
     from publish_action.settings import Credentials
+    from publish_action.targets import IndexProfile
 
 ACCEPT = (
     "application/vnd.pypi.simple.v1+json, "

@@ -26,14 +26,14 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from publish_action import oidc
 from publish_action.errors import TrustedPublishingError
-from publish_action.indexes import IndexKind, IndexProfile
 from publish_action.net import TRANSIENT_STATUSES, Answer, NetError, retry_after
 from publish_action.settings import Credentials, Settings, TrustedPublishing
+from publish_action.targets import IndexKind, IndexProfile
 
 if TYPE_CHECKING:
     from publish_action.net import Net
     from publish_action.redaction import Redactor
-    from publish_action.report import Reporter
+    from publish_action.reporting import Reporter
 
 __all__ = ["Identity", "IndexExchange", "TrustedPublisher", "obtain"]
 

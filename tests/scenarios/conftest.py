@@ -70,15 +70,11 @@ class Result:
 
     @property
     def console_outcomes(self) -> dict[str, str]:
-        """``{filename: outcome word}`` from the per-file console lines.
-
-        A file is reported once, except that an upload the index accepted but never lists is
-        reported again as failed when the confirmation gives up.
-        """
+        """``{filename: outcome word}`` from the per-file console lines: each file is
+        announced exactly once, with its final outcome."""
         found: dict[str, str] = {}
         for status, filename in _OUTCOME_LINE.findall(self.text):
-            again = (found.get(filename), status) == ("uploaded", "failed")
-            assert filename not in found or again, f"{filename} reported twice:\n{self.text}"
+            assert filename not in found, f"{filename} reported twice:\n{self.text}"
             found[filename] = status
         return found
 

@@ -23,7 +23,7 @@ import pytest
 from id._internal.oidc import ambient
 
 from publish_action.cli import main
-from tests.support import attestation_check, samples
+from tests.support import attestation_check, samples, snapshots
 from tests.support.oidc_issuer import OidcIssuer, github_claims
 from tests.support.pypi_standin import PyPIStandIn, TrustedPublisherConfig
 from tests.support.sigstore_standin import SigstoreStandIn, sigstore_standin
@@ -265,6 +265,8 @@ def test_reusable_workflow(
         result.describe()
     assert "hint: PyPI does not accept attestations made in a reusable workflow" in result.err
     assert result.report["exit_code"] == 8
+    snapshots.check("exit-8-reusable-workflow", f"exit {result.code}\n--- stdout ---\n"
+                    f"{result.out}--- stderr ---\n{result.err}")
 
 
 def test_sigstore_token_from_another_repository(

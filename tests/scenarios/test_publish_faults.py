@@ -225,8 +225,7 @@ def test_index_that_stores_nothing_fails_after_confirmation(
 
     assert result.code == 6, result.describe()
     assert hole.hits("POST") == 2
-    # Each file is reported "uploaded" when the index says 200, then "failed" when the
-    # confirmation gives up; the report and the summary agree with the last line.
+    # Announced once, when the confirmation gives up: failed (never "uploaded" first).
     assert result.console_outcomes == {p.name: "failed" for p in files}
     assert result.report_outcomes == {p.name: "failed" for p in files}
     assert "2 failed in" in result.line_with("exit code 6")

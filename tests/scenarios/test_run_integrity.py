@@ -14,8 +14,8 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from publish_action import publish as publish_module
-from publish_action.report import JsonReport
+from publish_action import pipeline as publish_module
+from publish_action.reporting import JsonReport
 from tests.scenarios.conftest import Publisher, hashes
 from tests.support import http_stubs, samples, servers
 from tests.support.fault_proxy import FaultProxy, Respond, Rule

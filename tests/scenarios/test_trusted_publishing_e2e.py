@@ -21,7 +21,7 @@ import pytest
 from id._internal.oidc import ambient
 
 from publish_action.cli import main
-from tests.support import samples
+from tests.support import samples, snapshots
 from tests.support.oidc_issuer import OidcIssuer
 from tests.support.pypi_standin import PyPIStandIn, TrustedPublisherConfig
 
@@ -277,3 +277,6 @@ def test_failures_exit_7_with_their_own_message(
     assert index.files == {}
     assert [r for r in index.requests if r.path == "/legacy/"] == []
     assert result.report.get("exit_code") == 7
+    if case in ("missing-permission", "no-publisher"):  # the whole output, pinned (issue 11)
+        snapshots.check(f"exit-7-{case}", f"exit {result.code}\n--- stdout ---\n{result.out}"
+                        f"--- stderr ---\n{result.err}")

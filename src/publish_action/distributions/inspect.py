@@ -20,12 +20,12 @@ from packaging.utils import (
 from packaging.version import Version
 
 from publish_action.distributions import metadata as core_metadata
+from publish_action.distributions.hashing import hash_file
 from publish_action.distributions.limits import Problem
 from publish_action.distributions.model import Distribution
 from publish_action.distributions.sdist import read_sdist
 from publish_action.distributions.wheel import read_wheel
 from publish_action.errors import DistributionError
-from publish_action.hashing import hash_file
 from publish_action.redaction import printable
 
 

@@ -9,7 +9,7 @@ from packaging.metadata import RawMetadata
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from publish_action.hashing import Hashes
+from publish_action.distributions.hashing import Hashes
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from publish_action.indexes import IndexKind, classify
+from publish_action.targets import IndexKind, classify
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,8 @@ from typing import TextIO
 
 from publish_action.errors import PublishError
 from publish_action.redaction import Redactor, display_url, printable
-from publish_action.report import FileOutcome, RunResult, SilentReporter, Status, human_size
+from publish_action.reporting.base import SilentReporter
+from publish_action.reporting.results import FileOutcome, RunResult, Status, human_size
 
 #: Outcomes counted in the ``skipped`` output: the file is on the index, nothing was sent.
 SKIPPED = (Status.SKIPPED_IDENTICAL, Status.SKIPPED_EXISTING)

@@ -11,7 +11,9 @@ from typing import TextIO
 
 from publish_action.errors import InputError
 from publish_action.redaction import Redactor
-from publish_action.report import ConsoleReporter, FanOut, JsonReport, Reporter
+from publish_action.reporting.base import FanOut, Reporter
+from publish_action.reporting.console import ConsoleReporter
+from publish_action.reporting.json_report import JsonReport
 from publish_action.settings import Settings
 
 _REPORT_NAME = "publish-action-report"
@@ -49,7 +51,7 @@ def build_reporter(
     reporters: list[Reporter] = []
     path = report_path(settings, environ)
     if environ.get("GITHUB_ACTIONS") == "true":
-        from publish_action.github import GitHubReporter
+        from publish_action.reporting.github import GitHubReporter
 
         # Built first: it masks every known secret before anything else can print, and it
         # must see each event before the console does (its ::group:: line comes first).

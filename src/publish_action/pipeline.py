@@ -1,0 +1,329 @@
+"""The pipeline: distributions → plan against the index → credentials → attestations → upload
+→ confirm. Every problem is found as early as possible, before the first upload when it can be.
+
+`publish` never raises for a failure: it returns the run's result, with the ledger's record of
+every file kept whatever happened (a stop, a bug).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from publish_action import __version__
+from publish_action.cancellation import Cancellation, Reason, Stopped
+from publish_action.confirm import Missing, check_listed, confirm, missing_error
+from publish_action.credentials import CredentialSource, StaticCredentials
+from publish_action.distributions import Distribution, discover, inspect
+from publish_action.errors import ExitCode, InternalError, PublishError, RunStopped
+from publish_action.ledger import Ledger
+from publish_action.net import Net, NetSettings, same_origin
+from publish_action.plan import Action, Plan, Step, make_plan, mismatch_error
+from publish_action.redaction import Redactor, display_url
+from publish_action.reporting import FileOutcome, Reporter, RunResult, Status, human_size
+from publish_action.settings import Attestations, Settings, TrustedPublishing
+from publish_action.simple_index import IndexClient
+from publish_action.upload import Uploader, UploadResult, upload_all
+
+if TYPE_CHECKING:
+    from publish_action.trusted_publishing import TrustedPublisher
+
+_PLAN_STATUS = {
+    Action.SKIP_IDENTICAL: Status.SKIPPED_IDENTICAL,
+    Action.SKIP_EXISTING: Status.SKIPPED_EXISTING,
+    Action.MISMATCH: Status.MISMATCH,
+    Action.PRESENT: Status.MISMATCH,
+}
+_WHY_PLANNED = {
+    Action.PRESENT: "already on the index; on-existing 'error' refuses it",
+    Action.MISMATCH: "different content on the index",
+    Action.SKIP_EXISTING: "different content on the index, skipped by name",
+}
+
+
+@dataclass
+class _Run:
+    settings: Settings
+    reporter: Reporter
+    ledger: Ledger
+    cancellation: Cancellation
+    started: float = field(default_factory=time.monotonic)
+    timings: dict[str, float] = field(default_factory=dict)
+    dists: tuple[Distribution, ...] = ()
+
+    def lap(self, name: str, since: float) -> float:
+        now = time.monotonic()
+        self.timings[name] = now - since
+        return now
+
+    def raise_if_stopped(self) -> None:
+        self.cancellation.raise_if_set()
+
+    def result(self, error: PublishError | None) -> RunResult:
+        self.ledger.close()
+        return RunResult(
+            outcomes=self.ledger.outcomes(),
+            exit_code=int(error.exit_code) if error else int(ExitCode.OK),
+            seconds=time.monotonic() - self.started,
+            dry_run=self.settings.dry_run,
+            error=error,
+            repository_url=display_url(self.settings.repository_url),
+            timings=dict(self.timings),
+        )
+
+
+def publish(settings: Settings, reporter: Reporter, *, environ: Mapping[str, str],
+            redactor: Redactor, trust_config: object | None = None,
+            cancellation: Cancellation | None = None) -> RunResult:
+    """Run the whole job; every failure comes back as `RunResult.error`, never raised."""
+    ledger = Ledger(reporter, hold_uploads=settings.confirm and settings.index_url is not None)
+    run = _Run(settings, reporter, ledger, cancellation or Cancellation())
+    try:
+        with _deadline(run):
+            _pipeline(run, environ=environ, redactor=redactor, trust_config=trust_config)
+    except Stopped as stopped:
+        return run.result(_stopped(run, RunStopped(stopped.reason,
+                                                   f"the run stopped: {stopped.reason.value}")))
+    except RunStopped as error:
+        return run.result(_stopped(run, error))
+    except PublishError as error:
+        run.ledger.not_attempted(run.dists, "not sent: the run stopped before uploading it")
+        return run.result(error)
+    except Exception as exc:  # noqa: BLE001 - a bug: keep the record, say so, exit 1
+        return run.result(InternalError(
+            f"unexpected internal error: {type(exc).__name__}: {exc}",
+            advice="this is a bug in publish-action; please report it with the output above",
+            traceback=traceback.format_exc()))
+    return run.result(None)
+
+
+@contextmanager
+def _deadline(run: _Run) -> Iterator[None]:
+    timer = threading.Timer(run.settings.deadline, run.cancellation.request,
+                            args=(Reason.DEADLINE,))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+def _stopped(run: _Run, error: RunStopped) -> RunStopped:
+    """A stopped run says what is on the index now and what is not."""
+    run.ledger.not_attempted(run.dists, "not sent: the run was stopped")
+    message = error.message
+    if error.reason is Reason.DEADLINE:
+        message = (f"the run passed its deadline ({run.settings.deadline:g} s, input "
+                   "'deadline') and was stopped")
+    groups = (
+        ("uploaded before the stop", (Status.UPLOADED,)),
+        ("already on the index", (Status.SKIPPED_IDENTICAL, Status.SKIPPED_EXISTING)),
+        ("cut off mid-upload (see each file's line)", (Status.INTERRUPTED,)),
+        ("not uploaded", (Status.NOT_ATTEMPTED, Status.WOULD_UPLOAD)),
+    )
+    details = [f"{label}: {', '.join(names)}" for label, statuses in groups
+               if (names := run.ledger.names(*statuses))]
+    return RunStopped(error.reason, message, details=tuple(details) or ("nothing was uploaded",),
+                      advice="re-run the job: files already on the index are checked and "
+                      "skipped")
+
+
+def _pipeline(run: _Run, *, environ: Mapping[str, str], redactor: Redactor,
+              trust_config: object | None) -> None:
+    settings, reporter = run.settings, run.reporter
+    reporter.info(f"publish-action {__version__} → {display_url(settings.repository_url)} "
+                  f"({settings.index.kind.value})")
+    reporter.info(settings.index_url_note)
+    since = time.monotonic()
+    run.dists = _distributions(settings, reporter)
+    run.ledger.expect(d.filename for d in run.dists)
+    since = run.lap("inspect", since)
+    net_settings = NetSettings(timeout=settings.timeout, retries=settings.retries,
+                               ca_bundle=settings.ca_bundle, pool=settings.max_parallel + 4,
+                               deadline=run.started + settings.deadline)
+    with Net(net_settings, environ=environ, cancellation=run.cancellation) as net:
+        reporter.debug(f"TLS: trusting {net.trust.source}")
+        index = _index_client(settings, reporter, net)
+        plan = _plan(run, index)
+        since = run.lap("check", since)
+        mismatch = mismatch_error(plan, display_url(settings.index_url or ""))
+        if mismatch is not None:
+            run.ledger.not_attempted([s.dist for s in plan.uploads],
+                                     "not sent: the run stopped on a mismatch")
+            raise mismatch
+        if not plan.uploads:
+            reporter.info("nothing to upload: every file is already on the index")
+            return
+        # A dry run gets its credentials too (minting a token proves trusted publishing
+        # works), but signs nothing: a signature would be logged publicly for good.
+        credentials, publisher = _credentials(run, net, environ, redactor)
+        since = run.lap("credentials", since)
+        if settings.dry_run:
+            for step in plan.uploads:
+                why = "would overwrite the index's copy" if step.action is Action.OVERWRITE else ""
+                run.ledger.record(FileOutcome.of(step.dist, Status.WOULD_UPLOAD, message=why))
+            return
+        attestations = _attestations(run, plan.uploads, publisher, environ, trust_config,
+                                     redactor)
+        since = run.lap("attestations", since)
+        run.raise_if_stopped()
+        first_reads = _upload(run, net, index, plan, credentials, attestations)
+        since = run.lap("upload", since)
+        _confirm(run, index, plan, first_reads)
+        run.lap("confirm", since)
+
+
+def _distributions(settings: Settings, reporter: Reporter) -> tuple[Distribution, ...]:
+    discovery = discover(settings.packages_dir)
+    for path in discovery.ignored:
+        reporter.debug(f"ignoring {path.name} (not a wheel or sdist)")
+    dists = inspect(discovery.distributions, verify=settings.verify_metadata)
+    reporter.info(f"found {len(dists)} distribution(s) in {settings.packages_dir}")
+    for dist in dists:
+        reporter.info(f"  {dist.filename} ({human_size(dist.size)})")
+    return dists
+
+
+def _index_client(settings: Settings, reporter: Reporter, net: Net) -> IndexClient | None:
+    if settings.index_url is None:
+        return None
+    # Upload credentials go to the check URL only when it is the upload URL's own host.
+    credentials = settings.check_credentials
+    if not settings.check_credentials_explicit:
+        same_host = same_origin(settings.index_url, settings.repository_url)
+        credentials = settings.upload_credentials if same_host else None
+    return IndexClient.for_profile(net, settings.index_url, reporter, credentials=credentials,
+                                   profile=settings.index)
+
+
+def _plan(run: _Run, index: IndexClient | None) -> Plan:
+    settings, reporter, dists = run.settings, run.reporter, run.dists
+    projects = sorted({d.project for d in dists})
+    try:
+        pages = index.projects(projects, workers=settings.max_parallel) if index else None
+        plan = make_plan(dists, pages, settings.on_existing, index.compare if index else None)
+    except PublishError as refused:
+        raise refused.with_details("nothing was uploaded") from refused.__cause__
+    uploads = len(plan.uploads)
+    present = sum(1 for s in plan.steps if s.comparison is not None)
+    reporter.info(f"checked {len(projects)} project(s): {uploads} file(s) to upload, {present} "
+                  "already on the index" if index else
+                  f"{uploads} file(s) to upload (no index check)")
+    for step in plan.steps:
+        remote = step.comparison.remote_label if step.comparison else ""
+        if step.action in (Action.SKIP_EXISTING, Action.OVERWRITE):
+            what = ("skipped because on-existing is 'skip'" if step.action is
+                    Action.SKIP_EXISTING else "OVERWRITING it because on-existing is 'overwrite'")
+            reporter.warning(f"same name but different content on the index; {what} "
+                             f"(index {remote})", filename=step.dist.filename)
+        status = _PLAN_STATUS.get(step.action)
+        if status is not None:
+            run.ledger.record(FileOutcome.of(step.dist, status,
+                                             message=_WHY_PLANNED.get(step.action, ""),
+                                             remote=remote))
+    return plan
+
+
+def _credentials(run: _Run, net: Net, environ: Mapping[str, str], redactor: Redactor) -> \
+        tuple[CredentialSource, TrustedPublisher | None]:
+    settings = run.settings
+    static = StaticCredentials(settings.upload_credentials)
+    if settings.trusted_publishing is TrustedPublishing.NEVER or (
+            settings.upload_credentials and settings.trusted_publishing is TrustedPublishing.AUTO):
+        return static, None
+    from publish_action import trusted_publishing
+
+    publisher = trusted_publishing.obtain(
+        settings, run.reporter, projects=sorted({d.project for d in run.dists}),
+        environ=environ, net=net, redactor=redactor)
+    return (static, None) if publisher is None else (publisher, publisher)
+
+
+def _attestations(run: _Run, uploads: Sequence[Step], publisher: TrustedPublisher | None,
+                  environ: Mapping[str, str], trust_config: object | None,
+                  redactor: Redactor) -> dict[str, str]:
+    if run.settings.attestations is Attestations.FALSE:
+        return {}
+    # Cheap to import: sigstore and pypi-attestations load only when signing really runs.
+    from publish_action import attestations
+
+    return attestations.prepare(run.settings, run.reporter, [step.dist for step in uploads],
+                                publisher, environ=environ, trust_config=trust_config,
+                                redactor=redactor, cancellation=run.cancellation)
+
+
+FirstReads = list[tuple[Sequence[Distribution], list[Missing]]]
+
+
+def _upload(run: _Run, net: Net, index: IndexClient | None, plan: Plan,
+            credentials: CredentialSource, attestations: Mapping[str, str]) -> FirstReads:
+    settings = run.settings
+    uploader = Uploader(net, repository_url=settings.repository_url, profile=settings.index,
+                        credentials=credentials, index=index, reporter=run.reporter,
+                        attestations=attestations)
+    first_reads: FirstReads = []
+    read_errors: list[PublishError] = []
+
+    def read_back(dists: Sequence[Distribution]) -> None:
+        # The first confirmation read of a project overlaps other projects' uploads.
+        assert index is not None
+        try:
+            missing = check_listed(index, dists)
+        except PublishError as error:
+            read_errors.append(error)
+            return
+        first_reads.append((dists, missing))
+        absent = {m.dist.filename for m in missing}
+        run.ledger.confirmed(d.filename for d in dists if d.filename not in absent)
+
+    def on_result(step: Step, result: UploadResult) -> None:
+        run.ledger.record(result.outcome)
+
+    confirming = settings.confirm and index is not None
+    results = upload_all(uploader, plan.uploads, slots=settings.max_parallel,
+                         reporter=run.reporter, on_result=on_result,
+                         after_project=read_back if confirming else None,
+                         cancellation=run.cancellation)
+    errors = [r.error for r in results if r.error is not None] + read_errors
+    # A stop decides the exit code: the other failures are its consequences.
+    errors.sort(key=lambda e: not isinstance(e, RunStopped))
+    if errors:
+        raise errors[0].with_details(*(f"and: {e.message}" for e in errors[1:]))
+    run.raise_if_stopped()  # stopped while the last uploads finished within their grace
+    return first_reads
+
+
+def _confirm(run: _Run, index: IndexClient | None, plan: Plan, first_reads: FirstReads) -> None:
+    settings, reporter = run.settings, run.reporter
+    uploaded = [s.dist for s in plan.uploads
+                if run.ledger.status(s.dist.filename) is Status.UPLOADED]
+    if not uploaded or not settings.confirm:
+        return
+    if index is None:
+        reporter.info("uploads not confirmed: no index-url is known to read them back")
+        return
+    read = {d.filename for dists, _ in first_reads for d in dists}
+    first = [m for _, missing in first_reads for m in missing]
+    first += check_listed(index, [d for d in uploaded if d.filename not in read])
+    missing = confirm(index, uploaded, reporter, timeout=settings.confirm_timeout,
+                      first_round=first, cancellation=run.cancellation)
+    absent = {m.dist.filename for m in missing}
+    run.ledger.confirmed(d.filename for d in uploaded if d.filename not in absent)
+    if not missing:
+        reporter.info(f"confirmed: the index lists all {len(uploaded)} uploaded file(s)")
+        return
+    error = missing_error(missing, settings.repository_url)
+    if settings.index.is_pypi:
+        # PyPI's 200 is transactional; its pages are cached, so absence is only a warning.
+        reporter.warning(error.message + " (PyPI's pages are cached; check again shortly)")
+        run.ledger.confirmed(absent)
+        return
+    for item in missing:
+        run.ledger.unconfirmed(item.dist.filename, item.why)
+    raise error

@@ -1,0 +1,94 @@
+"""Uploading a plan's files in parallel: one executor, the rules of `schedule`, nothing else.
+
+The loop runs in the caller's thread: it starts what the schedule allows, waits for the next
+upload to end, hands each result to `on_result` (the pipeline's ledger), starts a project's
+confirmation read as soon as all its files are through (it overlaps other uploads), and every
+`PROGRESS_EVERY` seconds without news reports the uploads in flight. After a failure or a stop
+nothing new starts; uploads in flight finish (a stop cuts them off after its grace period).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING, Any
+
+from publish_action.reporting.results import FileOutcome, Status
+from publish_action.upload.schedule import Job, first_files, startable
+from publish_action.upload.uploader import Uploader, UploadResult
+
+if TYPE_CHECKING:
+    from publish_action.cancellation import Cancellation
+    from publish_action.distributions import Distribution
+    from publish_action.plan import Step
+    from publish_action.reporting import Reporter
+
+PROGRESS_EVERY = 10.0
+
+OnResult = Callable[["Step", UploadResult], None]
+AfterProject = Callable[[Sequence["Distribution"]], object]
+
+
+def upload_all(uploader: Uploader, steps: Sequence[Step], *, slots: int, reporter: Reporter,
+               on_result: OnResult, after_project: AfterProject | None = None,
+               cancellation: Cancellation | None = None) -> list[UploadResult]:
+    """Upload every step; results in plan order. `after_project`'s exceptions are the
+    caller's (it runs in the pool, its future is awaited here and re-raised)."""
+    jobs = {step.dist.filename: step for step in steps}
+    plan = [Job(s.dist.filename, s.dist.project, s.dist.size, s.project_is_new) for s in steps]
+    firsts = first_files(plan)
+    waiting = list(plan)
+    left = Counter(job.project for job in plan)
+    results: dict[str, UploadResult] = {}
+    stopping = False
+    with ThreadPoolExecutor(max_workers=slots) as pool:
+        running: dict[Future[UploadResult], Job] = {}
+        reads: set[Future[object]] = set()
+        while waiting or running or reads:
+            stopping = stopping or (cancellation is not None and cancellation.is_set())
+            if stopping:
+                for job in waiting:
+                    _skip(jobs[job.key], results, on_result, cancellation)
+                waiting = []
+            for job in startable(waiting, list(running.values()), results, firsts=firsts,
+                                 slots=slots):
+                waiting.remove(job)
+                running[pool.submit(uploader.upload, jobs[job.key])] = job
+            pending: list[Future[Any]] = [*running, *reads]
+            done, _ = wait(pending, timeout=PROGRESS_EVERY, return_when=FIRST_COMPLETED)
+            if not done:
+                _progress(uploader, reporter)
+            for read in reads & done:
+                reads.discard(read)
+                read.result()
+            for upload in [f for f in running if f in done]:
+                job = running.pop(upload)
+                result = upload.result()
+                results[job.key] = result
+                on_result(jobs[job.key], result)
+                stopping = stopping or result.error is not None
+                left[job.project] -= 1
+                if left[job.project] == 0 and after_project is not None and not stopping:
+                    uploaded = [jobs[j.key].dist for j in plan if j.project == job.project
+                                and results[j.key].outcome.status is Status.UPLOADED]
+                    if uploaded:
+                        reads.add(pool.submit(after_project, uploaded))
+    return [results[step.dist.filename] for step in steps]
+
+
+def _skip(step: Step, results: dict[str, UploadResult], on_result: OnResult,
+          cancellation: Cancellation | None) -> None:
+    why = ("not sent: the run was stopped" if cancellation is not None and cancellation.is_set()
+           else "an earlier file failed, so this one was not sent")
+    result = UploadResult(FileOutcome.of(step.dist, Status.NOT_ATTEMPTED, 0.0, why))
+    results[step.dist.filename] = result
+    on_result(step, result)
+
+
+def _progress(uploader: Uploader, reporter: Reporter) -> None:
+    now = time.monotonic()
+    for flight in uploader.flights():
+        if now - flight.start >= PROGRESS_EVERY:
+            reporter.in_flight(flight.filename, flight.sent, flight.total, now - flight.start)
