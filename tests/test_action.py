@@ -36,6 +36,7 @@ from typing import Any
 import pytest
 import yaml
 
+from publish_action.ci import CiEnvironment
 from publish_action.inputs import INPUTS
 from publish_action.redaction import Redactor
 from publish_action.reporting import RunResult
@@ -295,7 +296,9 @@ def test_inputs_reach_the_engine_only_through_env() -> None:
 
 def test_outputs_are_the_reporters_outputs() -> None:
     action = load_action()
-    reporter = GitHubReporter(Redactor(), {}, out=io.StringIO())
+    run = CiEnvironment.read({"GITHUB_ACTIONS": "true"}).github
+    assert run is not None
+    reporter = GitHubReporter(Redactor(), run, out=io.StringIO())
     names = set(reporter.outputs(RunResult((), 0, 0.0)))
     assert set(action["outputs"]) == names
     for name, spec in action["outputs"].items():

@@ -26,9 +26,11 @@ from packaging.version import Version
 
 from publish_action import attestations
 from publish_action.attestations import TrustedPublisherIdentity, prepare, verify_attestation
+from publish_action.ci import CiEnvironment
 from publish_action.distributions import Distribution
 from publish_action.distributions.hashing import hash_file
 from publish_action.errors import AttestationError, ExitCode, InputError
+from publish_action.net import Net, NetSettings
 from publish_action.reporting import SilentReporter
 from publish_action.settings import Attestations, Settings
 from publish_action.targets import classify
@@ -169,6 +171,14 @@ def publisher(claims: Mapping[str, Any] | None = None,
     return TrustedPublisherIdentity(ci=ci, claims=dict(claims or github_claims()))
 
 
+_NET = Net(NetSettings(timeout=10.0, retries=0), environ={})
+
+
+def ci_of(environ: Mapping[str, str]) -> dict[str, Any]:
+    """What prepare() takes of the CI: its variables, read once, and the run's HTTP layer."""
+    return {"ci_env": CiEnvironment.read(environ), "net": _NET}
+
+
 class Run:
     """prepare() with the stand-in's trust config and the issuer's ambient GitHub token."""
 
@@ -183,7 +193,7 @@ class Run:
         return prepare(
             settings_for(self.tmp_path, self.packages, **settings), self.reporter, dists,
             who if who is not None else publisher(),
-            environ=self.issuer.github_environ() if environ is None else environ,
+            **ci_of(self.issuer.github_environ() if environ is None else environ),
             trust_config=self.standin.trust_config(),
         )
 
@@ -247,9 +257,11 @@ def test_the_real_verifier_accepts_the_stand_in_attestation(
     from pypi_attestations import Attestation, GitHubPublisher
     from sigstore.verify import Verifier
 
+    from publish_action.attestations.identity import policy_for
+
     arrays = run(dists[:1])
     model = Attestation.model_validate(json.loads(arrays[dists[0].filename])[0])
-    policy = GitHubPublisher(repository="octo/pkg", workflow="release.yml")._as_policy()
+    policy = policy_for(GitHubPublisher(repository="octo/pkg", workflow="release.yml"))
     verifier = Verifier(trusted_root=standin.trusted_root())
     payload_type, _ = verifier.verify_dsse(model.to_bundle(), policy)
     assert payload_type == "application/vnd.in-toto+json"
@@ -329,7 +341,7 @@ def test_auto_is_off_without_trusted_publishing(
 ) -> None:
     reporter = Recorder()
     settings = settings_for(tmp_path, packages)
-    assert prepare(settings, reporter, dists, None, environ={}) == {}
+    assert prepare(settings, reporter, dists, None, **ci_of({})) == {}
     assert reporter.lines == ["attestations: off (they need trusted publishing, and this run "
                               "uses configured credentials)"]
 
@@ -339,7 +351,7 @@ def test_true_without_trusted_publishing_is_an_input_error(
 ) -> None:
     settings = settings_for(tmp_path, packages, mode=Attestations.TRUE)
     with pytest.raises(InputError, match="'attestations: true' needs trusted publishing"):
-        prepare(settings, Recorder(), dists, None, environ={})
+        prepare(settings, Recorder(), dists, None, **ci_of({}))
 
 
 def test_auto_is_off_for_other_indexes_true_forces_them(
@@ -377,7 +389,9 @@ url = "https://upload.pypi.org/legacy/"
 settings = Settings(repository_url=url, index=classify(url), index_url=None, index_url_note="",
                     upload_credentials=None, check_credentials=None,
                     check_credentials_explicit=False, packages_dir=Path("."))
-assert prepare(settings, SilentReporter(), [object()], None, environ={{}}) == {{}}
+from publish_action.ci import CiEnvironment
+assert prepare(settings, SilentReporter(), [object()], None, ci_env=CiEnvironment.read({{}}),
+               net=None) == {{}}
 print(",".join(m for m in ("sigstore", "pypi_attestations", "requests") if m in sys.modules))
 """
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
@@ -517,16 +531,17 @@ def test_unusable_attestation_files_in_packages_dir(
 # -- tampering ---------------------------------------------------------------------------------
 
 
-def test_tampered_distribution(run: Run, dists: list[Distribution]) -> None:
-    """The file changes by one byte after it was inspected: its attestation no longer fits."""
+def test_attestations_are_of_the_inspected_bytes(run: Run, dists: list[Distribution]) -> None:
+    """The file changes by one byte after it was inspected: the attestation is still of the
+    bytes inspected (hashed once), and those are the only bytes the upload will send (it cuts
+    off a changed file before its end: tests/scenarios/test_run_integrity.py)."""
     data = bytearray(dists[1].path.read_bytes())
     data[100] ^= 1
     dists[1].path.write_bytes(bytes(data))
-    error = run.fails(dists)
-    assert error.message.startswith(
-        "the attestation signed for pkg-1.0-py3-none-any.whl does not match "
-        f"pkg-1.0-py3-none-any.whl: it attests sha256 {dists[1].hashes.sha256}, the file has ")
-    assert "the file changed after it was attested" in error.advice
+    arrays = run(dists)
+    [attestation] = json.loads(arrays[dists[1].filename])
+    statement = json.loads(base64.b64decode(attestation["envelope"]["statement"]))
+    assert statement["subject"][0]["digest"]["sha256"] == dists[1].hashes.sha256
 
 
 @pytest.mark.parametrize("tamper", ["set", "inclusion-proof", "checkpoint"])
@@ -615,7 +630,7 @@ def test_no_sigstore_token_on_gitlab(run: Run, dists: list[Distribution]) -> Non
     assert error.message.startswith("could not get an OIDC token for Sigstore (audience "
                                     "'sigstore'): GitLab CI/CD")
     assert "SIGSTORE_ID_TOKEN is not set" in error.message
-    assert "id_tokens: SIGSTORE_ID_TOKEN: aud: sigstore" in error.advice
+    assert "`id_tokens:` → `SIGSTORE_ID_TOKEN:` → `aud: sigstore`" in error.advice
 
 
 def test_only_rekor_v2_configured(run: Run, dists: list[Distribution],
@@ -627,7 +642,7 @@ def test_only_rekor_v2_configured(run: Run, dists: list[Distribution],
     data["signingConfig"]["rekorTlogUrls"][0]["majorApiVersion"] = 2
     with pytest.raises(AttestationError, match="no usable certificate authority or Rekor v1"):
         prepare(settings_for(tmp_path, packages), Recorder(), dists, publisher(),
-                environ=run.issuer.github_environ(),
+                **ci_of(run.issuer.github_environ()),
                 trust_config=ClientTrustConfig.from_json(json.dumps(data)))
 
 
@@ -641,7 +656,7 @@ def test_public_sigstore_is_never_reached_from_tests(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     with pytest.raises(AttestationError, match="could not load Sigstore's trust root"):
         prepare(settings_for(tmp_path, packages), Recorder(), dists, publisher(),
-                environ=issuer.github_environ())
+                **ci_of(issuer.github_environ()))
     assert "tuf-repo-cdn.sigstore.dev" in _loopback_names
     _loopback_names.clear()
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from publish_action import cli, inputs
+from publish_action.ci import CiEnvironment, GitHubRun
 from publish_action.distributions.hashing import Hashes
 from publish_action.errors import AuthError, MismatchError
 from publish_action.redaction import Redactor
@@ -50,6 +51,12 @@ def parse_outputs(text: str) -> dict[str, str]:
     return values
 
 
+def run_of(env: dict[str, str]) -> GitHubRun:
+    run = CiEnvironment.read(env).github
+    assert run is not None
+    return run
+
+
 def make(tmp_path: Path, redactor: Redactor | None = None, **kwargs: object) -> tuple[
     github.GitHubReporter, io.StringIO, dict[str, str]
 ]:
@@ -61,7 +68,7 @@ def make(tmp_path: Path, redactor: Redactor | None = None, **kwargs: object) -> 
     }
     out = io.StringIO()
     reporter = github.GitHubReporter(
-        redactor or Redactor(), env, out=out,
+        redactor or Redactor(), run_of(env), out=out,
         packages_dir=tmp_path / "ws" / "dist", **kwargs,  # type: ignore[arg-type]
     )
     return reporter, out, env
@@ -212,7 +219,8 @@ def test_warnings_name_the_file_and_the_run_error_is_one_annotation(tmp_path: Pa
 def test_a_path_outside_the_workspace_stays_absolute(tmp_path: Path) -> None:
     env = {"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(tmp_path / "ws")}
     out = io.StringIO()
-    reporter = github.GitHubReporter(Redactor(), env, out=out, packages_dir=tmp_path / "elsewhere")
+    reporter = github.GitHubReporter(Redactor(), run_of(env), out=out,
+                                     packages_dir=tmp_path / "elsewhere")
     reporter.warning("w", filename="x.whl")
     expected = github.escape_property((tmp_path / "elsewhere" / "x.whl").as_posix())
     assert f"file={expected}," in out.getvalue()
@@ -343,7 +351,7 @@ def test_two_runs_in_one_step_append_to_summary_and_outputs(tmp_path: Path) -> N
 def test_unwritable_output_file_is_a_warning_not_a_crash(tmp_path: Path) -> None:
     env = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(tmp_path / "missing" / "out.txt")}
     out = io.StringIO()
-    github.GitHubReporter(Redactor(), env, out=out).finish(full_result())
+    github.GitHubReporter(Redactor(), run_of(env), out=out).finish(full_result())
     assert out.getvalue().startswith("::warning title=publish-action::could not write "
                                      "GITHUB_OUTPUT")
 
@@ -351,10 +359,10 @@ def test_unwritable_output_file_is_a_warning_not_a_crash(tmp_path: Path) -> None
 # -- only under GitHub ------------------------------------------------------------------------
 
 
-def test_active_only_when_github_actions_is_true() -> None:
-    assert github.active({"GITHUB_ACTIONS": "true"})
-    assert not github.active({})
-    assert not github.active({"GITHUB_ACTIONS": "false", "GITHUB_OUTPUT": "/x"})
+def test_github_parts_only_when_github_actions_is_true() -> None:
+    assert CiEnvironment.read({"GITHUB_ACTIONS": "true"}).github is not None
+    assert CiEnvironment.read({}).github is None
+    assert CiEnvironment.read({"GITHUB_ACTIONS": "false", "GITHUB_OUTPUT": "/x"}).github is None
 
 
 def _settings(tmp_path: Path) -> Settings:
@@ -364,13 +372,13 @@ def _settings(tmp_path: Path) -> Settings:
 def test_build_reporter_adds_github_first_only_under_github(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     plain = reporters.build_reporter(
-        settings, {"GITHUB_OUTPUT": str(tmp_path / "o")}, Redactor(),
+        settings, CiEnvironment.read({"GITHUB_OUTPUT": str(tmp_path / "o")}), Redactor(),
         out=io.StringIO(), err=io.StringIO())
     assert isinstance(plain, FanOut)
     assert [type(r).__name__ for r in plain.reporters] == ["ConsoleReporter"]
     env = {"GITHUB_ACTIONS": "true", "RUNNER_TEMP": str(tmp_path)}
-    under = reporters.build_reporter(settings, env, Redactor(), out=io.StringIO(),
-                                     err=io.StringIO())
+    under = reporters.build_reporter(settings, CiEnvironment.read(env), Redactor(),
+                                     out=io.StringIO(), err=io.StringIO())
     assert isinstance(under, FanOut)
     assert [type(r).__name__ for r in under.reporters] == ["GitHubReporter", "ConsoleReporter"]
     assert under.report is not None and under.report.path.parent == tmp_path
@@ -379,12 +387,13 @@ def test_build_reporter_adds_github_first_only_under_github(tmp_path: Path) -> N
 def test_report_path_under_github_is_unique_per_run_in_a_job(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     env = {"GITHUB_ACTIONS": "true", "RUNNER_TEMP": str(tmp_path)}
-    first = reporters.report_path(settings, env)
+    first = reporters.report_path(settings, CiEnvironment.read(env))
     assert first == tmp_path / "publish-action-report.json"
     first.write_text("{}", encoding="utf-8")
-    second = reporters.report_path(settings, env)
+    second = reporters.report_path(settings, CiEnvironment.read(env))
     assert second == tmp_path / "publish-action-report-2.json"
-    assert reporters.report_path(settings, {"RUNNER_TEMP": str(tmp_path)}) is None
+    assert reporters.report_path(settings, CiEnvironment.read({"RUNNER_TEMP": str(tmp_path)})) \
+        is None
 
 
 def test_outside_github_no_workflow_command_is_printed(tmp_path: Path) -> None:

@@ -202,9 +202,14 @@ def test_a_secret_on_the_command_line_is_warned_about() -> None:
 
 def test_credentials_over_plain_http_to_another_host_are_refused_unless_allowed() -> None:
     env = {"INPUT_REPOSITORY_URL": "http://devpi.internal:3141/u/i/", "INPUT_PASSWORD": "pw-1234"}
-    with pytest.raises(InputError, match=r"plain http:// to devpi\.internal") as info:
+    with pytest.raises(InputError) as info:
         settings_of(env=env)
-    assert "allow-insecure-http" in info.value.advice
+    # Both URLs at once: the upload, and the check URL derived on the same host.
+    assert info.value.message == "2 inputs are invalid"
+    assert any("'repository-url' is plain http:// to devpi.internal" in d
+               for d in info.value.details)
+    assert any("'index-url' is plain http://" in d for d in info.value.details)
+    assert all("allow-insecure-http" in d for d in info.value.details)
     allowed = parse([], {**env, "INPUT_ALLOW_INSECURE_HTTP": "true"}, Redactor())
     assert allowed.settings.allow_insecure_http
     assert any("over plain http" in w for w in allowed.warnings)

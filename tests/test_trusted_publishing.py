@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import id as id_lib
 import pytest
-from id._internal.oidc import ambient
 
 from publish_action import trusted_publishing as tp
+from publish_action.ci import CiEnvironment
 from publish_action.errors import ExitCode, PublishError, TrustedPublishingError
 from publish_action.net import Net, NetSettings
 from publish_action.redaction import Redactor
@@ -39,7 +40,7 @@ def _not_on_google_cloud(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_file(filename: str) -> object:
         raise OSError(filename)
 
-    monkeypatch.setattr(ambient, "_open", no_file)
+    monkeypatch.setattr(id_lib, "detect_credential", lambda audience: None)
 
 
 class Recorder(SilentReporter):
@@ -98,7 +99,8 @@ class Run:
 
     def obtain(self, environ: dict[str, str], **settings: Any) -> tp.TrustedPublisher | None:
         return tp.obtain(self.settings(**settings), self.reporter, projects=[PROJECT],
-                         environ=environ, net=self.net, redactor=self.redactor)
+                         ci_env=CiEnvironment.read(environ), net=self.net,
+                         redactor=self.redactor)
 
     def fail(self, environ: dict[str, str], **settings: Any) -> TrustedPublishingError:
         with pytest.raises(TrustedPublishingError) as caught:
@@ -154,9 +156,9 @@ def test_github_run_mints_an_upload_token(run: Run) -> None:
     assert credentials.password == run.index.minted_tokens[-1]
     assert credentials.password.startswith("pypi-")
     identity = publisher.identity
-    assert (identity.ci, identity.ci_key, identity.audience) == ("GitHub Actions", "github", "pypi")
-    assert identity.origin == run.index.url.rstrip("/")
-    assert publisher.origin == identity.origin
+    assert (identity.ci, identity.ci_key, publisher.audience) == (
+        "GitHub Actions", "github", "pypi")
+    assert publisher.origin == run.index.url.rstrip("/")
     assert identity.repository == "octo-org/sampleproject"
     assert identity.workflow == "release.yml"
     assert identity.environment == "pypi"
@@ -560,7 +562,8 @@ def test_gitlab_cannot_re_mint_with_its_single_token(run: Run) -> None:
 def test_identity_before_minting_is_an_error(run: Run) -> None:
     exchange = tp.IndexExchange(Net(NetSettings(retries=0), environ={}), run.index.upload_url,
                                 reporter=run.reporter)
-    publisher = tp.TrustedPublisher(exchange, audience="pypi", environ={}, redactor=run.redactor,
+    publisher = tp.TrustedPublisher(exchange, audience="pypi", ci_env=CiEnvironment.read({}),
+                                    redactor=run.redactor,
                                     reporter=run.reporter, projects=[PROJECT],
                                     index=classify(run.index.upload_url))
     with pytest.raises(RuntimeError):

@@ -1,8 +1,10 @@
-"""The command line: parse inputs at the edge, run the pipeline, turn errors into exit codes.
+"""The command line: read the environment and the inputs at the edge, run the pipeline, turn
+the result into an exit code.
 
-This is the only place errors are caught and rendered. SIGINT and SIGTERM are turned into a
-cancellation of the run: new uploads stop at once, the run writes its report and outputs, and
-the process exits 130 or 143.
+This is the only place errors are rendered, and every error — a bad input included — goes
+through the same reporters (console, GitHub annotations and outputs). SIGINT and SIGTERM
+cancel the run: new uploads stop at once, the report and outputs are written, and the process
+exits 130 or 143.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from typing import TextIO
 
 from publish_action.cancellation import Cancellation, Reason
 from publish_action.errors import ExitCode, InternalError, PublishError
-from publish_action.redaction import Redactor
 
 
 def main(
@@ -28,44 +29,45 @@ def main(
     trust_config: object | None = None,
 ) -> int:
     from publish_action import inputs
+    from publish_action.ci import CiEnvironment
+    from publish_action.redaction import Redactor
+    from publish_action.reporting import RunResult, build_reporter, unwritable_outputs
 
     env = dict(os.environ if environ is None else environ)
-    out = stdout or sys.stdout
-    err = stderr or sys.stderr
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    ci_env = CiEnvironment.read(env)
     redactor = Redactor()
+    for secret in ci_env.secrets():
+        redactor.add(secret)
     try:
-        parsed = inputs.parse(argv, env, redactor)
+        parsed = inputs.parse(argv, env, redactor, ci_env)
     except PublishError as error:
-        err.write(redactor(error.render()) + "\n")
-        if env.get("GITHUB_ACTIONS") == "true":
-            # No reporter exists yet: annotate the input error so it shows on the run's page.
-            from publish_action.reporting.github import escape_data
-
-            out.write(f"::error title=publish-action::{escape_data(redactor(error.message))}\n")
+        reporter = build_reporter(None, ci_env, redactor, out=out, err=err)
+        reporter.failed(error)
+        reporter.finish(RunResult(outcomes=(), exit_code=int(error.exit_code), seconds=0.0,
+                                  error=error))
         return int(error.exit_code)
-    except SystemExit as exit_:  # argparse: --help, --version, or a usage error
+    except SystemExit as exit_:  # argparse: --help, --version
         return 0 if exit_.code in (0, None) else int(ExitCode.INPUT)
 
     from publish_action.pipeline import publish
-    from publish_action.reporting import RunResult
-    from publish_action.reporting.build import build_reporter, unwritable_outputs
 
     settings = parsed.settings
-    reporter = build_reporter(settings, env, redactor, out=out, err=err)
+    reporter = build_reporter(settings, ci_env, redactor, out=out, err=err)
     for warning in parsed.warnings:
         reporter.warning(warning)
     for note in parsed.notes:
         reporter.info(note)
     # Found now, not after the files are out: a report that cannot be written must not fail
     # a release that already happened.
-    problem = unwritable_outputs(settings, env)
+    problem = unwritable_outputs(settings, ci_env)
     if problem is not None:
         result = RunResult(outcomes=(), exit_code=int(problem.exit_code), seconds=0.0,
                            error=problem, dry_run=settings.dry_run)
     else:
         cancellation = Cancellation()
         with _signals_cancel(cancellation):
-            result = publish(settings, reporter, environ=env, redactor=redactor,
+            result = publish(settings, reporter, ci_env=ci_env, environ=env, redactor=redactor,
                              trust_config=trust_config, cancellation=cancellation)
     if result.error is not None:
         trace = result.error.traceback if isinstance(result.error, InternalError) else ""

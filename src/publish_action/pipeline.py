@@ -31,6 +31,7 @@ from publish_action.simple_index import IndexClient
 from publish_action.upload import Uploader, UploadResult, upload_all
 
 if TYPE_CHECKING:
+    from publish_action.ci import CiEnvironment
     from publish_action.trusted_publishing import TrustedPublisher
 
 _PLAN_STATUS = {
@@ -52,6 +53,7 @@ class _Run:
     reporter: Reporter
     ledger: Ledger
     cancellation: Cancellation
+    ci_env: CiEnvironment
     started: float = field(default_factory=time.monotonic)
     timings: dict[str, float] = field(default_factory=dict)
     dists: tuple[Distribution, ...] = ()
@@ -77,12 +79,14 @@ class _Run:
         )
 
 
-def publish(settings: Settings, reporter: Reporter, *, environ: Mapping[str, str],
-            redactor: Redactor, trust_config: object | None = None,
+def publish(settings: Settings, reporter: Reporter, *, ci_env: CiEnvironment,
+            environ: Mapping[str, str], redactor: Redactor, trust_config: object | None = None,
             cancellation: Cancellation | None = None) -> RunResult:
-    """Run the whole job; every failure comes back as `RunResult.error`, never raised."""
+    """Run the whole job; every failure comes back as `RunResult.error`, never raised.
+
+    `ci_env`: the CI this runs in; `environ`: only for the HTTP layer (proxies, TLS)."""
     ledger = Ledger(reporter, hold_uploads=settings.confirm and settings.index_url is not None)
-    run = _Run(settings, reporter, ledger, cancellation or Cancellation())
+    run = _Run(settings, reporter, ledger, cancellation or Cancellation(), ci_env)
     try:
         with _deadline(run):
             _pipeline(run, environ=environ, redactor=redactor, trust_config=trust_config)
@@ -162,15 +166,14 @@ def _pipeline(run: _Run, *, environ: Mapping[str, str], redactor: Redactor,
             return
         # A dry run gets its credentials too (minting a token proves trusted publishing
         # works), but signs nothing: a signature would be logged publicly for good.
-        credentials, publisher = _credentials(run, net, environ, redactor)
+        credentials, publisher = _credentials(run, net, redactor)
         since = run.lap("credentials", since)
         if settings.dry_run:
             for step in plan.uploads:
                 why = "would overwrite the index's copy" if step.action is Action.OVERWRITE else ""
                 run.ledger.record(FileOutcome.of(step.dist, Status.WOULD_UPLOAD, message=why))
             return
-        attestations = _attestations(run, plan.uploads, publisher, environ, trust_config,
-                                     redactor)
+        attestations = _attestations(run, net, plan.uploads, publisher, trust_config, redactor)
         since = run.lap("attestations", since)
         run.raise_if_stopped()
         first_reads = _upload(run, net, index, plan, credentials, attestations)
@@ -230,7 +233,7 @@ def _plan(run: _Run, index: IndexClient | None) -> Plan:
     return plan
 
 
-def _credentials(run: _Run, net: Net, environ: Mapping[str, str], redactor: Redactor) -> \
+def _credentials(run: _Run, net: Net, redactor: Redactor) -> \
         tuple[CredentialSource, TrustedPublisher | None]:
     settings = run.settings
     static = StaticCredentials(settings.upload_credentials)
@@ -241,12 +244,12 @@ def _credentials(run: _Run, net: Net, environ: Mapping[str, str], redactor: Reda
 
     publisher = trusted_publishing.obtain(
         settings, run.reporter, projects=sorted({d.project for d in run.dists}),
-        environ=environ, net=net, redactor=redactor)
+        ci_env=run.ci_env, net=net, redactor=redactor)
     return (static, None) if publisher is None else (publisher, publisher)
 
 
-def _attestations(run: _Run, uploads: Sequence[Step], publisher: TrustedPublisher | None,
-                  environ: Mapping[str, str], trust_config: object | None,
+def _attestations(run: _Run, net: Net, uploads: Sequence[Step],
+                  publisher: TrustedPublisher | None, trust_config: object | None,
                   redactor: Redactor) -> dict[str, str]:
     if run.settings.attestations is Attestations.FALSE:
         return {}
@@ -254,7 +257,8 @@ def _attestations(run: _Run, uploads: Sequence[Step], publisher: TrustedPublishe
     from publish_action import attestations
 
     return attestations.prepare(run.settings, run.reporter, [step.dist for step in uploads],
-                                publisher, environ=environ, trust_config=trust_config,
+                                publisher, ci_env=run.ci_env, net=net,
+                                trust_config=trust_config,
                                 redactor=redactor, cancellation=run.cancellation)
 
 

@@ -19,8 +19,8 @@ import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import id as id_lib
 import pytest
-from id._internal.oidc import ambient
 
 from publish_action.cli import main
 from tests.support import attestation_check, samples, snapshots
@@ -53,11 +53,11 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
             raise socket.gaierror(socket.EAI_NONAME, f"offline test: no lookup of {name}")
         return real(host, *args, **kwargs)
 
-    def no_file(filename: str) -> object:
-        raise OSError(filename)
+    def not_on_google_cloud(audience: str) -> None:
+        return None
 
     monkeypatch.setattr(socket, "getaddrinfo", guarded)
-    monkeypatch.setattr(ambient, "_open", no_file)
+    monkeypatch.setattr(id_lib, "detect_credential", not_on_google_cloud)
     for name in list(os.environ):
         if name.lower().endswith("_proxy"):
             monkeypatch.delenv(name)
@@ -227,7 +227,7 @@ def test_gitlab_job_without_the_sigstore_id_token(
     assert ("error: could not get an OIDC token for Sigstore (audience 'sigstore'): GitLab "
             "CI/CD (GITLAB_CI=true): no ID token for audience 'sigstore': the variable "
             "SIGSTORE_ID_TOKEN is not set") in result.err, result.describe()
-    assert "'id_tokens: SIGSTORE_ID_TOKEN: aud: sigstore'" in result.err
+    assert "`id_tokens:` → `SIGSTORE_ID_TOKEN:` → `aud: sigstore`" in result.err
 
 
 def test_auto_leaves_attestations_off_for_an_index_not_known_to_take_them(

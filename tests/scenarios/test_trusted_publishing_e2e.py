@@ -17,8 +17,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import id as id_lib
 import pytest
-from id._internal.oidc import ambient
 
 from publish_action.cli import main
 from tests.support import samples, snapshots
@@ -37,10 +37,10 @@ GITLAB_PUBLISHER = TrustedPublisherConfig("gitlab", "octo-group/sampleproject", 
 
 @pytest.fixture(autouse=True)
 def _not_on_google_cloud(monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_file(filename: str) -> object:
-        raise OSError(filename)
+    def not_on_google_cloud(audience: str) -> None:
+        return None
 
-    monkeypatch.setattr(ambient, "_open", no_file)
+    monkeypatch.setattr(id_lib, "detect_credential", not_on_google_cloud)
 
 
 @pytest.fixture(scope="module")

@@ -97,7 +97,11 @@ def _publisher(identity: Any) -> Any:
 
 @contextmanager
 def _verifier_with(trusted_root: Any) -> Iterator[None]:
-    """Route `Verifier.production()` (all `Attestation.verify` can use) to `trusted_root`."""
+    """Route `Verifier.production()` (all `Attestation.verify` can use) to `trusted_root`.
+
+    Test-only use of a private name, on purpose: `Attestation.verify` has no public way to take
+    a trusted root, and the point here is to run pypi-attestations' own verification unchanged
+    against the stand-in's root. The product never does this (see attestations/verify.py)."""
     import pypi_attestations._impl as impl
     from sigstore.verify import Verifier
 

@@ -208,10 +208,11 @@ class Net:
                 if last or self._breaker.tripped(url, kind):
                     if self._breaker.tripped(url, kind):
                         raise self._stalled(url) from exc
+                    reason = _describe(exc)
                     raise Unreachable(
-                        f"no answer from {url} after {index + 1} attempt(s): "
-                        f"{_describe(exc)}", url=url, attempts=index + 1,
-                        timed_out=timed_out) from exc
+                        f"no answer from {url} after {index + 1} attempt(s): {reason}",
+                        url=url, attempts=index + 1, timed_out=timed_out,
+                        reason=reason) from exc
                 self._pause(delays[index], _describe(exc), on_retry)
                 continue
             self._breaker.record(url, kind, timed_out=False)
@@ -267,6 +268,20 @@ def _read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
 
 
 def _describe(exc: BaseException) -> str:
+    """What went wrong in words, not an exception's repr: "connection refused"."""
+    import socket
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(current, ConnectionResetError):
+            return "connection reset by the server"
+        if isinstance(current, socket.gaierror):
+            return "its host name could not be resolved"
+        current = current.__cause__ or current.__context__
     text = str(exc).strip()
     name = type(exc).__name__
     return f"{name}: {text}" if text else name

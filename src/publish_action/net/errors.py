@@ -23,10 +23,12 @@ class NetError(Exception):
 class Unreachable(NetError):
     """Connection refused, reset, timed out or garbled, and the retries are spent."""
 
-    def __init__(self, message: str, *, url: str, attempts: int, timed_out: bool) -> None:
+    def __init__(self, message: str, *, url: str, attempts: int, timed_out: bool,
+                 reason: str = "") -> None:
         super().__init__(message, url=url)
         self.attempts = attempts
         self.timed_out = timed_out
+        self.reason = reason or message  # the cause alone: "connection refused"
 
 
 class Stalled(NetError):

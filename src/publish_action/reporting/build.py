@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from publish_action.ci import CiEnvironment
 from publish_action.errors import InputError
 from publish_action.redaction import Redactor
 from publish_action.reporting.base import FanOut, Reporter
@@ -19,7 +19,7 @@ from publish_action.settings import Settings
 _REPORT_NAME = "publish-action-report"
 
 
-def report_path(settings: Settings, environ: Mapping[str, str]) -> Path | None:
+def report_path(settings: Settings, ci_env: CiEnvironment) -> Path | None:
     """The JSON report's path: as given, else (under GitHub Actions only) in $RUNNER_TEMP.
 
     The runner empties $RUNNER_TEMP for every job, so the first run in a job writes
@@ -29,8 +29,8 @@ def report_path(settings: Settings, environ: Mapping[str, str]) -> Path | None:
     """
     if settings.report_path is not None:
         return settings.report_path
-    if environ.get("GITHUB_ACTIONS") == "true" and environ.get("RUNNER_TEMP"):
-        base = Path(environ["RUNNER_TEMP"])
+    base = ci_env.runner_temp
+    if base is not None:
         path = base / f"{_REPORT_NAME}.json"
         number = 1
         while path.exists():
@@ -41,41 +41,43 @@ def report_path(settings: Settings, environ: Mapping[str, str]) -> Path | None:
 
 
 def build_reporter(
-    settings: Settings,
-    environ: Mapping[str, str],
+    settings: Settings | None,
+    ci_env: CiEnvironment,
     redactor: Redactor,
     *,
     out: TextIO,
     err: TextIO,
-) -> Reporter:
+) -> FanOut:
+    """The run's reporters; without settings (the inputs were invalid), the console and
+    GitHub only, so that an input error shows like any other."""
     reporters: list[Reporter] = []
-    path = report_path(settings, environ)
-    if environ.get("GITHUB_ACTIONS") == "true":
+    path = report_path(settings, ci_env) if settings is not None else None
+    if ci_env.github is not None:
         from publish_action.reporting.github import GitHubReporter
 
         # Built first: it masks every known secret before anything else can print, and it
         # must see each event before the console does (its ::group:: line comes first).
-        reporters.append(
-            GitHubReporter(redactor, environ, out=out, packages_dir=settings.packages_dir,
-                           verbose=settings.verbose)
-        )
-    reporters.append(
-        ConsoleReporter(redactor, verbose=settings.verbose, print_hash=settings.print_hash,
-                        out=out, err=err)
-    )
+        reporters.append(GitHubReporter(
+            redactor, ci_env.github, out=out,
+            packages_dir=settings.packages_dir if settings else None,
+            verbose=settings.verbose if settings else False))
+    reporters.append(ConsoleReporter(
+        redactor, verbose=settings.verbose if settings else False,
+        print_hash=settings.print_hash if settings else False, out=out, err=err))
     return FanOut(reporters, report=JsonReport(path, redactor) if path is not None else None)
 
 
-def unwritable_outputs(settings: Settings, environ: Mapping[str, str]) -> InputError | None:
+def unwritable_outputs(settings: Settings, ci_env: CiEnvironment) -> InputError | None:
     """Every file the run writes at its end, tried now: the report, GitHub's outputs and
     summary. One error naming each that cannot be written, or None."""
     files: list[tuple[str, Path]] = []
-    path = report_path(settings, environ)
+    path = report_path(settings, ci_env)
     if path is not None:
         files.append(("report-path", path))
-    if environ.get("GITHUB_ACTIONS") == "true":
-        files += [(name, Path(environ[name])) for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")
-                  if environ.get(name)]
+    if ci_env.github is not None:
+        files += [(name, file) for name, file in (("GITHUB_OUTPUT", ci_env.github.output_file),
+                                                  ("GITHUB_STEP_SUMMARY",
+                                                   ci_env.github.summary_file)) if file]
     problems = [f"{what} {file}: {why}" for what, file in files
                 if (why := _unwritable(file, append=what != "report-path")) is not None]
     if not problems:

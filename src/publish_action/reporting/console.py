@@ -90,7 +90,7 @@ class ConsoleReporter:
         parts = [f"{result.count(s)} {label}" for s, label in counts if result.count(s)]
         verdict = "ok" if result.exit_code == 0 else f"exit code {result.exit_code}"
         prefix = "dry run: " if result.dry_run else ""
-        summary = ", ".join(parts) or "no files"
+        summary = ", ".join(parts) or "nothing uploaded"
         self._write(self._out, f"{prefix}{summary} in {result.seconds:.2f} s — {verdict}")
 
 

@@ -18,10 +18,10 @@ import html
 import json
 import secrets
 import threading
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from publish_action.ci import GitHubRun
 from publish_action.errors import PublishError
 from publish_action.redaction import Redactor, display_url, printable
 from publish_action.reporting.base import SilentReporter
@@ -84,7 +84,7 @@ class GitHubReporter(SilentReporter):
     def __init__(
         self,
         redact: Redactor,
-        environ: Mapping[str, str],
+        run: GitHubRun,
         *,
         out: TextIO,
         packages_dir: Path | None = None,
@@ -93,9 +93,9 @@ class GitHubReporter(SilentReporter):
         self._redact = redact
         self._out = out
         self._lock = threading.Lock()
-        self._output_file = environ.get("GITHUB_OUTPUT") or None
-        self._summary_file = environ.get("GITHUB_STEP_SUMMARY") or None
-        self._workspace = environ.get("GITHUB_WORKSPACE") or None
+        self._output_file = run.output_file
+        self._summary_file = run.summary_file
+        self._workspace = run.workspace
         self._packages_dir = packages_dir
         self._verbose = verbose
         self._group_open = False
@@ -188,7 +188,7 @@ class GitHubReporter(SilentReporter):
 
     # -- files -------------------------------------------------------------------------------
 
-    def _append(self, path: str | None, text: str, *, what: str) -> None:
+    def _append(self, path: Path | None, text: str, *, what: str) -> None:
         if not path:
             return
         try:
@@ -259,16 +259,11 @@ class GitHubReporter(SilentReporter):
         return "\n".join(lines) + "\n"
 
 
-def active(environ: Mapping[str, str]) -> bool:
-    """True only under GitHub Actions (the runner sets ``GITHUB_ACTIONS=true``)."""
-    return environ.get("GITHUB_ACTIONS") == "true"
-
 
 __all__ = [
     "FAILED",
     "SKIPPED",
     "GitHubReporter",
-    "active",
     "command",
     "escape_data",
     "escape_property",
