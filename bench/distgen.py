@@ -82,16 +82,21 @@ def scenarios(*, quick: bool = False) -> dict[str, Scenario]:
     huge_size = 128 * 1024 * 1024 if quick else 1_000_000_000
     return {
         "many-small": Scenario(
-            "many-small", tuple(small),
-            f"{small_projects} projects x (wheel + sdist), ~30 KB each"),
+            "many-small", tuple(small), f"{small_projects} projects x (wheel + sdist), ~30 KB each"
+        ),
         "few-large": Scenario(
-            "few-large", large, f"1 project x 6 wheels of {large_size // 2**20} MiB"),
+            "few-large", large, f"1 project x 6 wheels of {large_size // 2**20} MiB"
+        ),
         "one-mb": Scenario(
-            "one-mb", (FileSpec("bench-onemb", "1.0.0", "wheel", 1024 * 1024, seed=4000),),
-            "1 wheel of 1 MiB (the RSS reference for one-huge)"),
+            "one-mb",
+            (FileSpec("bench-onemb", "1.0.0", "wheel", 1024 * 1024, seed=4000),),
+            "1 wheel of 1 MiB (the RSS reference for one-huge)",
+        ),
         "one-huge": Scenario(
-            "one-huge", (FileSpec("bench-huge", "1.0.0", "wheel", huge_size, seed=5000),),
-            f"1 wheel of {huge_size / 1e9:.2f} GB"),
+            "one-huge",
+            (FileSpec("bench-huge", "1.0.0", "wheel", huge_size, seed=5000),),
+            f"1 wheel of {huge_size / 1e9:.2f} GB",
+        ),
     }
 
 
@@ -201,12 +206,12 @@ def write_sdist(spec: FileSpec, path: Path) -> None:
         return member
 
     pkg_info = _metadata(spec)
-    pyproject = (
-        f'[project]\nname = "{spec.project}"\nversion = "{spec.version}"\n'
-    ).encode()
-    with path.open("wb") as raw, gzip.GzipFile(
-        filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6
-    ) as gz, tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    pyproject = (f'[project]\nname = "{spec.project}"\nversion = "{spec.version}"\n').encode()
+    with (
+        path.open("wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz,
+        tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
         tar.addfile(info("PKG-INFO", len(pkg_info)), io.BytesIO(pkg_info))
         tar.addfile(info("pyproject.toml", len(pyproject)), io.BytesIO(pyproject))
         tar.addfile(info("payload.bin", spec.payload), _Stream(spec.seed, spec.payload))

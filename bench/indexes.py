@@ -79,8 +79,12 @@ def summarize(counts: Counter[str]) -> dict[str, int]:
     gets = sum(n for k, n in counts.items() if k.startswith("GET "))
     posts = sum(n for k, n in counts.items() if k.startswith("POST "))
     page_gets = sum(n for k, n in counts.items() if k.startswith("GET ") and "{project}" in k)
-    return {"total": sum(counts.values()), "GET": gets, "POST": posts,
-            "GET_project_page": page_gets}
+    return {
+        "total": sum(counts.values()),
+        "GET": gets,
+        "POST": posts,
+        "GET_project_page": page_gets,
+    }
 
 
 # -- what the index stores -------------------------------------------------------------------
@@ -97,8 +101,9 @@ def inventory(index: RunningIndex) -> dict[str, dict[str, str]]:
                 except Exception:  # noqa: BLE001, S112 - not a distribution: not counted
                     continue
     else:
-        response = httpx.get(index.upload_url, headers={"Accept": "application/json"},
-                             timeout=30.0, trust_env=False)
+        response = httpx.get(
+            index.upload_url, headers={"Accept": "application/json"}, timeout=30.0, trust_env=False
+        )
         response.raise_for_status()
         projects = set(response.json()["result"].get("projects", []))
     return {project: list_files(index, project) for project in sorted(projects)}

@@ -122,8 +122,9 @@ def foreign_load(seconds: float, own_pids: list[int]) -> float:
     return max(0.0, (system_busy() - busy0 - own) / elapsed)
 
 
-def wait_until_quiet(own_pids: list[int], *, threshold: float = 0.15, patience: float = 20.0,
-                     log=print) -> float:
+def wait_until_quiet(
+    own_pids: list[int], *, threshold: float = 0.15, patience: float = 20.0, log=print
+) -> float:
     """Wait (bounded) until other programs use < ``threshold`` cores; return the last load."""
     deadline = time.monotonic() + patience
     load = foreign_load(0.25, own_pids)
@@ -201,8 +202,15 @@ def run(
     busy0, self0 = system_busy(), self_cpu()
     with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
         start = time.monotonic()
-        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=err, start_new_session=True)
+        proc = subprocess.Popen(
+            argv,
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+        )
         sampler = _Sampler(proc.pid)
         sampler.start()
         timed_out = threading.Event()

@@ -40,8 +40,11 @@ def summarize(folded: Path, top: int) -> str:
         frames = stack.split(";")
         total += n
         # "function (file:line)" -> "function (file)": aggregate over lines.
-        names = [f.split(":")[0] + ")" if "(" in f else f for f in frames
-                 if not f.startswith(("thread (", "process "))]
+        names = [
+            f.split(":")[0] + ")" if "(" in f else f
+            for f in frames
+            if not f.startswith(("thread (", "process "))
+        ]
         if not names:
             continue
         for name in set(names):
@@ -55,17 +58,20 @@ def summarize(folded: Path, top: int) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=["many-small", "rerun-small", "few-large",
-                                             "one-huge"])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("scenario", choices=["many-small", "rerun-small", "few-large", "one-huge"])
     parser.add_argument("server", choices=["pypiserver", "devpi"])
     parser.add_argument("--extra", default="", help="extra inputs for publish-action")
     parser.add_argument("--rate", type=int, default=500, help="samples per second")
     parser.add_argument("--top", type=int, default=35)
-    parser.add_argument("--wall", action="store_true",
-                        help="sample every active thread (waits included) instead of only the "
-                        "thread holding the GIL (= where the client's CPU goes)")
+    parser.add_argument(
+        "--wall",
+        action="store_true",
+        help="sample every active thread (waits included) instead of only the "
+        "thread holding the GIL (= where the client's CPU goes)",
+    )
     args = parser.parse_args()
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     name = "many-small" if args.scenario == "rerun-small" else args.scenario
@@ -76,17 +82,33 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="publish-profile-", dir=run._scratch_root()))
     try:
         with indexes.start(args.server, work) as (index, _pid):
-            target = tools.Target(index.upload_url, index.index_url, index.username,
-                                  index.password)
+            target = tools.Target(index.upload_url, index.index_url, index.username, index.password)
             if args.scenario == "rerun-small":
                 tools.seed(target, gen, work)
             job = tools.ours(target, gen, work, extra=tuple(args.extra.split()))
             start = time.monotonic()
             done = subprocess.run(
-                [py_spy, "record", "--format", "raw", "--rate", str(args.rate), "--threads",
-                 *([] if args.wall else ["--gil"]), "--output", str(folded), "--", *job.argv],
-                env=job.environment(work / "home"), cwd=work, capture_output=True, text=True,
-                timeout=600, check=False)
+                [
+                    py_spy,
+                    "record",
+                    "--format",
+                    "raw",
+                    "--rate",
+                    str(args.rate),
+                    "--threads",
+                    *([] if args.wall else ["--gil"]),
+                    "--output",
+                    str(folded),
+                    "--",
+                    *job.argv,
+                ],
+                env=job.environment(work / "home"),
+                cwd=work,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
             wall = time.monotonic() - start
             if done.returncode:
                 print(done.stdout[-3000:], done.stderr[-3000:])
@@ -94,8 +116,10 @@ def main() -> int:
             problem = indexes.verify(index, gen.expected())
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{args.scenario} on {args.server}: {wall:.2f} s under py-spy (slower than without); "
-          f"index {problem or 'OK'}")
+    print(
+        f"{args.scenario} on {args.server}: {wall:.2f} s under py-spy (slower than without); "
+        f"index {problem or 'OK'}"
+    )
     print(summarize(folded, args.top))
     print(f"\nfolded stacks: {folded}")
     return 0

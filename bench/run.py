@@ -65,8 +65,14 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
-def _job(tool: str, scenario: str, target: tools.Target, gen: distgen.Generated, work: Path,
-         projects: list[str]) -> tools.Job:
+def _job(
+    tool: str,
+    scenario: str,
+    target: tools.Target,
+    gen: distgen.Generated,
+    work: Path,
+    projects: list[str],
+) -> tools.Job:
     rerun = scenario == "rerun-small"
     if tool == "ours":
         return tools.ours(target, gen, work)
@@ -101,8 +107,15 @@ class Budget:
 BUDGET = Budget(float("inf"))
 
 
-def measured_run(scenario: str, server: str, tool: str, rep: int, gen: distgen.Generated,
-                 scratch: Path, runs_dir: Path) -> RunRecord:
+def measured_run(
+    scenario: str,
+    server: str,
+    tool: str,
+    rep: int,
+    gen: distgen.Generated,
+    scratch: Path,
+    runs_dir: Path,
+) -> RunRecord:
     expected = gen.expected()
     projects = sorted(expected)
     attempts = 1 if BUDGET.tight else MAX_ATTEMPTS
@@ -111,21 +124,27 @@ def measured_run(scenario: str, server: str, tool: str, rep: int, gen: distgen.G
         work = Path(tempfile.mkdtemp(prefix=f"{scenario}-{server}-{tool}-", dir=scratch))
         try:
             with indexes.start(server, work) as (index, server_pid):
-                target = tools.Target(index.upload_url, index.index_url, index.username,
-                                      index.password)
+                target = tools.Target(
+                    index.upload_url, index.index_url, index.username, index.password
+                )
                 if scenario == "rerun-small":
                     tools.seed(target, gen, work)
                     problem = indexes.verify(index, expected)
                     if problem:
                         raise RuntimeError(f"seeding left the index wrong: {problem}")
                 job = _job(tool, scenario, target, gen, work, projects)
-                measure.wait_until_quiet([server_pid], log=log,
-                                         patience=5.0 if BUDGET.tight else 20.0)
+                measure.wait_until_quiet(
+                    [server_pid], log=log, patience=5.0 if BUDGET.tight else 20.0
+                )
                 offset = indexes.log_offset(index)
-                result = measure.run(job.argv, env=job.environment(work / "home"), cwd=work,
-                                     server_pid=server_pid, timeout=RUN_TIMEOUT,
-                                     out_dir=runs_dir / f"{scenario}-{server}-{rep}-"
-                                     f"{tool.replace(' ', '_')}")
+                result = measure.run(
+                    job.argv,
+                    env=job.environment(work / "home"),
+                    cwd=work,
+                    server_pid=server_pid,
+                    timeout=RUN_TIMEOUT,
+                    out_dir=runs_dir / f"{scenario}-{server}-{rep}-{tool.replace(' ', '_')}",
+                )
                 counts = indexes.requests_since(index, offset)
                 record.wall, record.client_cpu = result.wall, result.client_cpu
                 record.server_cpu, record.foreign_cpu = result.server_cpu, result.foreign_cpu
@@ -148,11 +167,13 @@ def measured_run(scenario: str, server: str, tool: str, rep: int, gen: distgen.G
             shutil.rmtree(work, ignore_errors=True)
         status = "ok" if record.ok else f"FAILED ({record.error[:160]})"
         flag = " DISTURBED" if record.disturbed else ""
-        log(f"  {scenario:11} {server:10} {tool:13} rep {rep} try {attempt}: "
+        log(
+            f"  {scenario:11} {server:10} {tool:13} rep {rep} try {attempt}: "
             f"{record.wall:6.2f} s  cpu {record.client_cpu:5.2f}+{record.server_cpu:5.2f} s  "
             f"other {record.foreign_cpu:4.2f} s  rss {record.peak_rss / 2**20:5.1f} MB  "
             f"req {record.request_summary.get('GET', 0)}G/{record.request_summary.get('POST', 0)}P"
-            f"  {status}{flag}")
+            f"  {status}{flag}"
+        )
         if not record.disturbed:
             return record
     # Still disturbed after every attempt (or no time left to repeat it): keep it, flagged.
@@ -172,8 +193,10 @@ def _failure(tool: str, result: measure.Measurement, files: int, projects: int) 
         return f"exit {result.exit_code}: {' '.join(text.split())}"[:400]
     if tool.startswith("curl-get") and not tools.curl_codes_ok(result.stdout, projects):
         return f"curl GET answers: {Counter(result.stdout.split())}"
-    if tool.startswith("curl-") and not tool.startswith("curl-get") and not tools.curl_codes_ok(
-        result.stdout, files
+    if (
+        tool.startswith("curl-")
+        and not tool.startswith("curl-get")
+        and not tools.curl_codes_ok(result.stdout, files)
     ):
         return f"curl POST answers: {Counter(result.stdout.split())}"
     return ""
@@ -252,11 +275,11 @@ def measure_startup(gen: distgen.Generated, scratch: Path) -> dict[str, object]:
         work = Path(tempfile.mkdtemp(prefix="startup-", dir=scratch))
         try:
             with indexes.start("pypiserver", work) as (index, _pid):
-                target = tools.Target(index.upload_url, index.index_url, index.username,
-                                      index.password)
+                target = tools.Target(
+                    index.upload_url, index.index_url, index.username, index.password
+                )
                 job = tools.ours(target, gen, work)
-                timing = startup.importtime_of_publish(job.argv[1:],
-                                                       job.environment(work / "home"))
+                timing = startup.importtime_of_publish(job.argv[1:], job.environment(work / "home"))
                 if attempt == "measured":
                     result["publish_importtime"] = timing
         finally:
@@ -268,22 +291,32 @@ def measure_startup(gen: distgen.Generated, scratch: Path) -> dict[str, object]:
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true",
-                        help="small files (10 MiB instead of 100 MiB, 128 MiB instead of 1 GB, "
-                        "12 projects), one repetition; results go to bench/.cache/quick-results")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small files (10 MiB instead of 100 MiB, 128 MiB instead of 1 GB, "
+        "12 projects), one repetition; results go to bench/.cache/quick-results",
+    )
     parser.add_argument("--reps", type=int, default=None, help="repetitions (default 3)")
-    parser.add_argument("--scenarios", nargs="+",
-                        default=["many-small", "rerun-small", "few-large", "one-huge"])
-    parser.add_argument("--servers", nargs="+", default=list(indexes.SERVER_KINDS),
-                        choices=indexes.SERVER_KINDS)
+    parser.add_argument(
+        "--scenarios", nargs="+", default=["many-small", "rerun-small", "few-large", "one-huge"]
+    )
+    parser.add_argument(
+        "--servers", nargs="+", default=list(indexes.SERVER_KINDS), choices=indexes.SERVER_KINDS
+    )
     parser.add_argument("--tools", nargs="+", default=["ours", "twine", "uv", "curl"])
     parser.add_argument("--out", type=Path, default=None, help="results folder")
     parser.add_argument("--no-chart", action="store_true", help="skip the PNG chart")
-    parser.add_argument("--budget", type=float, default=720.0,
-                        help="seconds after which disturbed runs are no longer repeated "
-                        "(default 720, so the full bench stays under 15 min)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=720.0,
+        help="seconds after which disturbed runs are no longer repeated "
+        "(default 720, so the full bench stays under 15 min)",
+    )
     args = parser.parse_args(argv)
     args.reps = args.reps or (1 if args.quick else 3)
     return args
@@ -306,8 +339,9 @@ def _generate(args: argparse.Namespace) -> dict[str, distgen.Generated]:
     return generated
 
 
-def _measure_all(args: argparse.Namespace, generated: dict[str, distgen.Generated],
-                 scratch: Path) -> tuple[list[RunRecord], dict[str, object]]:
+def _measure_all(
+    args: argparse.Namespace, generated: dict[str, distgen.Generated], scratch: Path
+) -> tuple[list[RunRecord], dict[str, object]]:
     records: list[RunRecord] = []
     startup_result: dict[str, object] = {}
     if "many-small" in generated:
@@ -315,14 +349,17 @@ def _measure_all(args: argparse.Namespace, generated: dict[str, distgen.Generate
         log(f"  --help median {startup_result['help']['median']:.3f} s")  # type: ignore[index]
     for scenario, server, chosen, reps in plan(args):
         gen = generated[scenario]
-        log(f"{scenario} on {server}: {len(gen.files)} file(s), "
-            f"{gen.total_bytes / 2**20:.1f} MiB, tools {', '.join(chosen)}, {reps} rep(s)")
+        log(
+            f"{scenario} on {server}: {len(gen.files)} file(s), "
+            f"{gen.total_bytes / 2**20:.1f} MiB, tools {', '.join(chosen)}, {reps} rep(s)"
+        )
         for rep in range(1, reps + 1):
             # Rotate the order so no tool always runs first (warm caches, drift).
             shift = (rep - 1) % len(chosen)
             for tool in chosen[shift:] + chosen[:shift]:
-                records.append(measured_run(scenario, server, tool, rep, gen, scratch,
-                                            scratch / "runs"))
+                records.append(
+                    measured_run(scenario, server, tool, rep, gen, scratch, scratch / "runs")
+                )
     return records, startup_result
 
 
@@ -344,14 +381,19 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.monotonic() - started
     engine_after = tools.engine_fingerprint()
     if engine_after != engine_before:
-        log(f"WARNING: src/publish_action changed during the bench ({engine_before} -> "
-            f"{engine_after}): the results mix engine versions; run it again")
+        log(
+            f"WARNING: src/publish_action changed during the bench ({engine_before} -> "
+            f"{engine_after}): the results mix engine versions; run it again"
+        )
     document = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "quick": args.quick,
         "bench_seconds": round(elapsed, 1),
-        "engine_source": {"before": engine_before, "after": engine_after,
-                          "changed_during_run": engine_before != engine_after},
+        "engine_source": {
+            "before": engine_before,
+            "after": engine_after,
+            "changed_during_run": engine_before != engine_after,
+        },
         "machine": machine_info(),
         "versions": tools.versions(),
         "settings": {
@@ -363,9 +405,15 @@ def main(argv: list[str] | None = None) -> int:
             "repetitions": args.reps,
             "server_storage": str(scratch.parent),
         },
-        "scenarios": {name: {"files": len(g.files), "bytes": g.total_bytes,
-                             "description": g.scenario.description}
-                      for name, g in generated.items() if name != "rerun-small"},
+        "scenarios": {
+            name: {
+                "files": len(g.files),
+                "bytes": g.total_bytes,
+                "description": g.scenario.description,
+            }
+            for name, g in generated.items()
+            if name != "rerun-small"
+        },
         "startup": startup_result,
         "summary": tables.summarize(records, generated),
         "runs": [asdict(r) for r in records],

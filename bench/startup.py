@@ -19,17 +19,23 @@ def help_wall(env: dict[str, str], runs: int = 11) -> dict[str, float]:
     times = []
     for _ in range(runs):
         start = time.monotonic()
-        subprocess.run([sys.executable, str(REPO / "entrypoint.py"), "--help"],
-                       capture_output=True, check=True, timeout=60, env=env)
+        subprocess.run(
+            [sys.executable, str(REPO / "entrypoint.py"), "--help"],
+            capture_output=True,
+            check=True,
+            timeout=60,
+            env=env,
+        )
         times.append(time.monotonic() - start)
     bare = []
     for _ in range(runs):
         start = time.monotonic()
-        subprocess.run([sys.executable, "-c", "pass"], capture_output=True, check=True,
-                       timeout=60)
+        subprocess.run([sys.executable, "-c", "pass"], capture_output=True, check=True, timeout=60)
         bare.append(time.monotonic() - start)
     return {
-        "median": statistics.median(times), "min": min(times), "max": max(times),
+        "median": statistics.median(times),
+        "min": min(times),
+        "max": max(times),
         "python_bare_median": statistics.median(bare),
     }
 
@@ -61,8 +67,14 @@ def parse_importtime(stderr: str) -> dict[str, object]:
 
 def importtime_of_publish(argv: list[str], env: dict[str, str]) -> dict[str, object]:
     """Run one publish under -X importtime; summarise what it imported and how long it took."""
-    done = subprocess.run([sys.executable, "-X", "importtime", *argv], capture_output=True,
-                          text=True, env=env, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
     parsed = parse_importtime(done.stderr)
     modules: set[str] = parsed["modules"]  # type: ignore[assignment]
     by_root: dict[str, int] = parsed["by_root"]  # type: ignore[assignment]

@@ -47,11 +47,14 @@ def summarize(records: list[Any], generated: dict[str, Any]) -> dict[str, Any]:
         requests = Counter(json.dumps(r.request_summary, sort_keys=True) for r in ok)
         detail = Counter(json.dumps(r.requests, sort_keys=True) for r in ok)
         row: dict[str, Any] = {
-            "scenario": scenario, "server": server, "tool": tool,
-            "runs": len(runs), "ok": len(ok),
+            "scenario": scenario,
+            "server": server,
+            "tool": tool,
+            "runs": len(runs),
+            "ok": len(ok),
             "failed": len([r for r in runs if not r.ok]),
-            "disturbed_attempts": sum(r.attempt - 1 for r in runs) + sum(
-                1 for r in runs if r.disturbed),
+            "disturbed_attempts": sum(r.attempt - 1 for r in runs)
+            + sum(1 for r in runs if r.disturbed),
             "errors": sorted({r.error for r in runs if r.error}),
             "notes": sorted({r.note for r in runs if r.note}),
             "median_s": _median(walls),
@@ -71,10 +74,16 @@ def summarize(records: list[Any], generated: dict[str, Any]) -> dict[str, Any]:
             keys = sorted({k for p in phases for k in p})
             row["phases_s"] = {k: _median([p.get(k, 0.0) for p in phases]) for k in keys}
             row["confirm_share"] = _median(
-                [r.phases.get("confirm", 0.0) / r.wall for r in ok if r.phases])
+                [r.phases.get("confirm", 0.0) / r.wall for r in ok if r.phases]
+            )
         rows.append(row)
-    rows.sort(key=lambda r: (SCENARIO_ORDER.index(r["scenario"]),
-                             SERVER_ORDER.index(r["server"]), _tool_rank(r["tool"])))
+    rows.sort(
+        key=lambda r: (
+            SCENARIO_ORDER.index(r["scenario"]),
+            SERVER_ORDER.index(r["server"]),
+            _tool_rank(r["tool"]),
+        )
+    )
     bounds = _lower_bounds(rows)
     return {"rows": rows, "lower_bounds": bounds, "targets": _targets(rows, bounds, generated)}
 
@@ -101,8 +110,9 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
-def _targets(rows: list[dict[str, Any]], bounds: dict[str, dict[str, Any]],
-             generated: dict[str, Any]) -> list[dict[str, Any]]:
+def _targets(
+    rows: list[dict[str, Any]], bounds: dict[str, dict[str, Any]], generated: dict[str, Any]
+) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
 
     def add(name: str, value: str, target: str, met: bool | None) -> None:
@@ -117,30 +127,48 @@ def _targets(rows: list[dict[str, Any]], bounds: dict[str, dict[str, Any]],
             t = ours.get("median_s")
             bound = bounds.get(f"{scenario}/{server}", {}).get("median_s")
             ratio = _ratio(t, bound)
-            add(f"{scenario} {server}: ours / lower bound",
-                f"{ratio:.2f}" if ratio else "n/a", f"<= {RATIO_TARGET}",
-                ratio is not None and ratio <= RATIO_TARGET)
+            add(
+                f"{scenario} {server}: ours / lower bound",
+                f"{ratio:.2f}" if ratio else "n/a",
+                f"<= {RATIO_TARGET}",
+                ratio is not None and ratio <= RATIO_TARGET,
+            )
             if scenario != "rerun-small":
                 for rival in ("twine", "uv"):
                     other = _row(rows, scenario, server, rival).get("median_s")
-                    add(f"{scenario} {server}: ours vs {rival}",
-                        f"{t:.2f} s vs {other:.2f} s" if t and other else
-                        f"{t} vs {other or 'failed'}",
-                        "faster", (t is not None and (other is None or t < other)))
+                    add(
+                        f"{scenario} {server}: ours vs {rival}",
+                        f"{t:.2f} s vs {other:.2f} s"
+                        if t and other
+                        else f"{t} vs {other or 'failed'}",
+                        "faster",
+                        (t is not None and (other is None or t < other)),
+                    )
             else:
                 uv = _row(rows, scenario, server, "uv").get("median_s")
                 r = _ratio(t, uv)
-                add(f"rerun-small {server}: ours / uv", f"{r:.2f}" if r else "n/a", "<= 0.5",
-                    r is not None and r <= 0.5)
+                add(
+                    f"rerun-small {server}: ours / uv",
+                    f"{r:.2f}" if r else "n/a",
+                    "<= 0.5",
+                    r is not None and r <= 0.5,
+                )
                 req = ours.get("requests", {})
-                projects = len(generated["rerun-small"].expected()) if generated.get(
-                    "rerun-small") else None
-                add(f"rerun-small {server}: requests",
+                projects = (
+                    len(generated["rerun-small"].expected())
+                    if generated.get("rerun-small")
+                    else None
+                )
+                add(
+                    f"rerun-small {server}: requests",
                     f"{req.get('GET_project_page')} page GETs, {req.get('GET')} GETs, "
                     f"{req.get('POST')} POSTs for {projects} projects",
                     "1 GET per project, 0 POST",
-                    req.get("GET") == projects and req.get("GET_project_page") == projects
-                    and req.get("POST") == 0 and not ours.get("requests_vary"))
+                    req.get("GET") == projects
+                    and req.get("GET_project_page") == projects
+                    and req.get("POST") == 0
+                    and not ours.get("requests_vary"),
+                )
     huge = _row(rows, "one-huge", "pypiserver", "ours")
     small = _row(rows, "one-mb", "pypiserver", "ours")
     if huge and huge.get("peak_rss_mb"):
@@ -148,8 +176,12 @@ def _targets(rows: list[dict[str, Any]], bounds: dict[str, dict[str, Any]],
         add("one-huge: ours peak RSS", f"{h:.1f} MB", f"<= {RSS_TARGET_MB} MB", h <= RSS_TARGET_MB)
         if small and small.get("peak_rss_mb"):
             s = small["peak_rss_mb"]
-            add("one-huge vs 1 MiB file: RSS growth", f"{h - s:+.1f} MB ({s:.1f} → {h:.1f})",
-                f"<= {RSS_DELTA_MB} MB", h - s <= RSS_DELTA_MB)
+            add(
+                "one-huge vs 1 MiB file: RSS growth",
+                f"{h - s:+.1f} MB ({s:.1f} → {h:.1f})",
+                f"<= {RSS_DELTA_MB} MB",
+                h - s <= RSS_DELTA_MB,
+            )
     return out
 
 
@@ -183,8 +215,11 @@ def markdown(doc: dict[str, Any]) -> str:
     ]
     engine = doc.get("engine_source") or {}
     if engine.get("changed_during_run"):
-        lines += [f"**Warning: src/publish_action changed during this run ({engine['before']} → "
-                  f"{engine['after']}); the numbers mix engine versions.**", ""]
+        lines += [
+            f"**Warning: src/publish_action changed during this run ({engine['before']} → "
+            f"{engine['after']}); the numbers mix engine versions.**",
+            "",
+        ]
     lines += _times(doc)
     lines += _resources(doc["summary"]["rows"])
     lines += _phases(doc["summary"]["rows"])
@@ -223,8 +258,13 @@ def _times(doc: dict[str, Any]) -> list[str]:
             f"{_cell(_row(rows, scenario, server, prefix + '-par4'))} | "
             f"{f'{ratio:.2f}' if ratio else 'n/a'} |"
         )
-    return [*lines, "", "rerun-small: every file already on the index; its curl columns are "
-            "one GET of each project's simple page.", ""]
+    return [
+        *lines,
+        "",
+        "rerun-small: every file already on the index; its curl columns are "
+        "one GET of each project's simple page.",
+        "",
+    ]
 
 
 def _fmt(value: float | None, unit: str) -> str:
@@ -232,9 +272,13 @@ def _fmt(value: float | None, unit: str) -> str:
 
 
 def _resources(rows: list[dict[str, Any]]) -> list[str]:
-    lines = ["## Requests seen by the server (from its access log), CPU and memory", "",
-             "| scenario | server | tool | GET | POST | total | client CPU | server CPU | "
-             "peak RSS (tree) |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "## Requests seen by the server (from its access log), CPU and memory",
+        "",
+        "| scenario | server | tool | GET | POST | total | client CPU | server CPU | "
+        "peak RSS (tree) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for row in rows:
         req = row.get("requests", {})
         rss = f"{row['peak_rss_mb']:.1f} MB" if row.get("peak_rss_mb") else DASH
@@ -251,9 +295,14 @@ def _phases(rows: list[dict[str, Any]]) -> list[str]:
     ours_rows = [r for r in rows if r["tool"] == "ours" and r.get("phases_s")]
     if not ours_rows:
         return []
-    lines = ["", "## publish-action's phases (median seconds; from its JSON report)", "",
-             "| scenario | server | wall | inspect+hash | check | upload | confirm after the "
-             "uploads | its share |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "",
+        "## publish-action's phases (median seconds; from its JSON report)",
+        "",
+        "| scenario | server | wall | inspect+hash | check | upload | confirm after the "
+        "uploads | its share |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for row in ours_rows:
         p = row["phases_s"]
         share = row.get("confirm_share")
@@ -262,24 +311,33 @@ def _phases(rows: list[dict[str, Any]]) -> list[str]:
             f"{p.get('inspect', 0):.2f} | {p.get('check', 0):.2f} | {p.get('upload', 0):.2f} | "
             f"{p.get('confirm', 0):.2f} | {f'{share:.0%}' if share is not None else DASH} |"
         )
-    return [*lines, "", "The rest of the wall time is interpreter start-up, imports, "
-            "argument parsing and exit. Confirmation reads that overlap other projects' uploads "
-            "are inside the upload phase; the requests table counts every read."]
+    return [
+        *lines,
+        "",
+        "The rest of the wall time is interpreter start-up, imports, "
+        "argument parsing and exit. Confirmation reads that overlap other projects' uploads "
+        "are inside the upload phase; the requests table counts every read.",
+    ]
 
 
 def _startup(st: dict[str, Any]) -> list[str]:
     if not st:
         return []
     help_ = st["help"]
-    lines = ["", "## Start-up", "",
-             f"- `python entrypoint.py --help`: {help_['median']:.3f} s median "
-             f"({help_['min']:.3f}{DASH}{help_['max']:.3f}; a bare `python -c pass` takes "
-             f"{help_['python_bare_median']:.3f} s); target <= {HELP_TARGET} s."]
+    lines = [
+        "",
+        "## Start-up",
+        "",
+        f"- `python entrypoint.py --help`: {help_['median']:.3f} s median "
+        f"({help_['min']:.3f}{DASH}{help_['max']:.3f}; a bare `python -c pass` takes "
+        f"{help_['python_bare_median']:.3f} s); target <= {HELP_TARGET} s.",
+    ]
     imp = st.get("publish_importtime", {})
     if imp:
         heavy = imp["heavy_modules_imported"]
-        biggest = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in
-                            list(imp["by_package_s"].items())[:7])
+        biggest = ", ".join(
+            f"{k} {v * 1000:.0f} ms" for k, v in list(imp["by_package_s"].items())[:7]
+        )
         lines += [
             f"- imports of one publish run (`-X importtime`): {imp['total_import_s']:.3f} s "
             f"in all, {imp['modules_count']} modules; largest (with what they pull in): "
@@ -291,21 +349,25 @@ def _startup(st: dict[str, Any]) -> list[str]:
 
 
 def _target_table(doc: dict[str, Any]) -> list[str]:
-    lines = ["", "## Targets (issue 7)", "", "| target | value | goal | met |",
-             "|---|---|---|---|"]
+    lines = ["", "## Targets (issue 7)", "", "| target | value | goal | met |", "|---|---|---|---|"]
     for t in doc["summary"]["targets"]:
-        lines.append(f"| {t['target']} | {t['value']} | {t['goal']} | "
-                     f"{'yes' if t['met'] else '**no**'} |")
+        lines.append(
+            f"| {t['target']} | {t['value']} | {t['goal']} | {'yes' if t['met'] else '**no**'} |"
+        )
     st = doc.get("startup") or {}
     if st:
         median = st["help"]["median"]
-        lines.append(f"| start-up: --help | {median:.3f} s | <= {HELP_TARGET} s | "
-                     f"{'yes' if median <= HELP_TARGET else '**no**'} |")
+        lines.append(
+            f"| start-up: --help | {median:.3f} s | <= {HELP_TARGET} s | "
+            f"{'yes' if median <= HELP_TARGET else '**no**'} |"
+        )
         heavy = st.get("publish_importtime", {}).get("heavy_modules_imported")
         if heavy is not None:
-            lines.append(f"| start-up: signing stack not imported by a publish run | "
-                         f"{', '.join(heavy[:3]) or 'none'} | none | "
-                         f"{'yes' if not heavy else '**no**'} |")
+            lines.append(
+                f"| start-up: signing stack not imported by a publish run | "
+                f"{', '.join(heavy[:3]) or 'none'} | none | "
+                f"{'yes' if not heavy else '**no**'} |"
+            )
     return lines
 
 
@@ -318,8 +380,13 @@ def _failures(rows: list[dict[str, Any]]) -> list[str]:
             for error in row["errors"]:
                 lines.append(f"- {row['scenario']} / {row['server']} / {row['tool']}: {error}")
     disturbed = sum(r["disturbed_attempts"] for r in rows)
-    return [*lines, "", f"Attempts disturbed by other load on the machine (detected, repeated, "
-            f"not counted): {disturbed}.", ""]
+    return [
+        *lines,
+        "",
+        f"Attempts disturbed by other load on the machine (detected, repeated, "
+        f"not counted): {disturbed}.",
+        "",
+    ]
 
 
 # -- chart -----------------------------------------------------------------------------------
@@ -333,22 +400,44 @@ def chart(results: Path, png: Path, cache: Path, log=print) -> None:
     except ImportError:
         venv = cache / "chart-venv"
         python = str(venv / "bin" / "python")
-        if not Path(python).exists() or subprocess.run(
-            [python, "-c", "import matplotlib"], capture_output=True, check=False
-        ).returncode:
+        if (
+            not Path(python).exists()
+            or subprocess.run(
+                [python, "-c", "import matplotlib"], capture_output=True, check=False
+            ).returncode
+        ):
             log(f"installing requirements/bench.txt into {venv} (chart only)")
             uv = Path(sys.executable).parent / "uv"
             try:
-                subprocess.run([str(uv), "venv", "--quiet", "--python", sys.executable,
-                                str(venv)], check=True, timeout=300)
-                subprocess.run([str(uv), "pip", "install", "--quiet", "--python", python,
-                                "-r", str(REPO / "requirements" / "bench.txt")],
-                               check=True, timeout=600)
+                subprocess.run(
+                    [str(uv), "venv", "--quiet", "--python", sys.executable, str(venv)],
+                    check=True,
+                    timeout=300,
+                )
+                subprocess.run(
+                    [
+                        str(uv),
+                        "pip",
+                        "install",
+                        "--quiet",
+                        "--python",
+                        python,
+                        "-r",
+                        str(REPO / "requirements" / "bench.txt"),
+                    ],
+                    check=True,
+                    timeout=600,
+                )
             except (OSError, subprocess.SubprocessError) as exc:
                 log(f"no chart: could not install matplotlib ({exc})")
                 return
-    done = subprocess.run([python, str(BENCH / "chart.py"), str(results), str(png)],
-                          capture_output=True, text=True, check=False, timeout=300)
+    done = subprocess.run(
+        [python, str(BENCH / "chart.py"), str(results), str(png)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     if done.returncode:
         log(f"no chart: {done.stderr[-1000:]}")
     else:

@@ -90,18 +90,29 @@ OURS_ENV = {"PYTHONPYCACHEPREFIX": str(PYCACHE), "PYTHONDONTWRITEBYTECODE": ""}
 # -- the tools ---------------------------------------------------------------------------------
 
 
-def ours(target: Target, gen: Generated, work: Path, *, max_parallel: int | None = None,
-         extra: tuple[str, ...] = ()) -> Job:
+def ours(
+    target: Target,
+    gen: Generated,
+    work: Path,
+    *,
+    max_parallel: int | None = None,
+    extra: tuple[str, ...] = (),
+) -> Job:
     report = work / "report.json"
     argv = [
-        sys.executable, str(REPO / "entrypoint.py"),
-        "--repository-url", target.upload_url,
+        sys.executable,
+        str(REPO / "entrypoint.py"),
+        "--repository-url",
+        target.upload_url,
         # "--flag=value": a generated password may begin with "-".
         f"--user={target.username}",
         f"--password={target.password}",
-        "--packages-dir", str(gen.directory),
-        "--print-hash", "false",
-        "--report-path", str(report),
+        "--packages-dir",
+        str(gen.directory),
+        "--print-hash",
+        "false",
+        "--report-path",
+        str(report),
         *(["--max-parallel", str(max_parallel)] if max_parallel else []),
         *extra,
     ]
@@ -110,10 +121,15 @@ def ours(target: Target, gen: Generated, work: Path, *, max_parallel: int | None
 
 def twine(target: Target, gen: Generated, *, rerun: bool) -> Job:
     argv = [
-        _bin("twine"), "--no-color", "upload",
-        "--repository-url", target.upload_url,
-        f"--username={target.username}", f"--password={target.password}",
-        "--non-interactive", "--disable-progress-bar",
+        _bin("twine"),
+        "--no-color",
+        "upload",
+        "--repository-url",
+        target.upload_url,
+        f"--username={target.username}",
+        f"--password={target.password}",
+        "--non-interactive",
+        "--disable-progress-bar",
         *(["--skip-existing"] if rerun else []),
         *[str(p) for p in gen.paths()],
     ]
@@ -122,10 +138,16 @@ def twine(target: Target, gen: Generated, *, rerun: bool) -> Job:
 
 def uv(target: Target, gen: Generated, *, check: bool) -> Job:
     argv = [
-        _bin("uv"), "publish", "--no-config", "--no-progress",
-        "--publish-url", target.upload_url,
-        f"--username={target.username}", f"--password={target.password}",
-        "--trusted-publishing", "never",
+        _bin("uv"),
+        "publish",
+        "--no-config",
+        "--no-progress",
+        "--publish-url",
+        target.upload_url,
+        f"--username={target.username}",
+        f"--password={target.password}",
+        "--trusted-publishing",
+        "never",
         *(["--check-url", target.index_url] if check else []),
         *[str(p) for p in gen.paths()],
     ]
@@ -205,11 +227,17 @@ def curl_codes_ok(stdout: str, expected: int, ok: tuple[str, ...] = ("200",)) ->
 def seed(target: Target, gen: Generated, work: Path) -> None:
     """Put every file of ``gen`` on the index with bare POSTs (for the re-run scenario)."""
     config = curl_upload_config(target, gen, work / "seed.curl", parallel=4)
-    done = subprocess.run([_bin("curl"), "--config", str(config)], capture_output=True,
-                          text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [_bin("curl"), "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     if done.returncode != 0 or not curl_codes_ok(done.stdout, len(gen.files)):
-        raise RuntimeError(f"seeding failed: rc={done.returncode} {done.stdout!r} "
-                           f"{done.stderr[-2000:]}")
+        raise RuntimeError(
+            f"seeding failed: rc={done.returncode} {done.stdout!r} {done.stderr[-2000:]}"
+        )
 
 
 def engine_fingerprint() -> str:
@@ -228,8 +256,11 @@ def versions() -> dict[str, str]:
             done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
         except OSError as exc:
             return f"unavailable ({exc})"
-        return (done.stdout or done.stderr).strip().splitlines()[0] if (
-            done.stdout or done.stderr) else "?"
+        return (
+            (done.stdout or done.stderr).strip().splitlines()[0]
+            if (done.stdout or done.stderr)
+            else "?"
+        )
 
     from importlib.metadata import version
 

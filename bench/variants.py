@@ -29,10 +29,12 @@ import run  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=["many-small", "rerun-small", "few-large",
-                                             "one-mb", "one-huge"])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "scenario", choices=["many-small", "rerun-small", "few-large", "one-mb", "one-huge"]
+    )
     parser.add_argument("server", choices=["pypiserver", "devpi"])
     parser.add_argument("tools", nargs="+")
     parser.add_argument("--reps", type=int, default=3)
@@ -48,8 +50,11 @@ def main() -> int:
         for rep in range(1, args.reps + 1):
             shift = (rep - 1) % len(args.tools)
             for tool in args.tools[shift:] + args.tools[:shift]:
-                records.append(run.measured_run(args.scenario, args.server, tool, rep, gen,
-                                                scratch, scratch / "runs"))
+                records.append(
+                    run.measured_run(
+                        args.scenario, args.server, tool, rep, gen, scratch, scratch / "runs"
+                    )
+                )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -58,7 +63,8 @@ def main() -> int:
     print("|---|---|---|---|---|---|---|---|")
     for tool in args.tools:
         ok = [r for r in records if r.tool == tool and r.ok and not r.disturbed] or [
-            r for r in records if r.tool == tool and r.ok]
+            r for r in records if r.tool == tool and r.ok
+        ]
         if not ok:
             errors = {r.error for r in records if r.tool == tool}
             print(f"| {tool} | failed | {'; '.join(errors)[:80]} | | | | | |")
@@ -68,10 +74,12 @@ def main() -> int:
         for key in sorted({k for r in ok for k in r.phases}):
             phases[key] = round(statistics.median(r.phases.get(key, 0.0) for r in ok), 2)
         req = ok[0].request_summary
-        print(f"| {tool} | {statistics.median(walls):.2f} | {min(walls):.2f}-{max(walls):.2f} | "
-              f"{statistics.median(r.client_cpu for r in ok):.2f} | "
-              f"{statistics.median(r.server_cpu for r in ok):.2f} | {req.get('GET')} | "
-              f"{req.get('POST')} | {phases or ''} |")
+        print(
+            f"| {tool} | {statistics.median(walls):.2f} | {min(walls):.2f}-{max(walls):.2f} | "
+            f"{statistics.median(r.client_cpu for r in ok):.2f} | "
+            f"{statistics.median(r.server_cpu for r in ok):.2f} | {req.get('GET')} | "
+            f"{req.get('POST')} | {phases or ''} |"
+        )
     out = BENCH / ".cache" / f"variants-{args.scenario}-{args.server}-{int(time.time())}.json"
     out.write_text(json.dumps([asdict(r) for r in records], indent=1))
     print(f"\nruns: {out}")

@@ -27,12 +27,20 @@ def run() -> int:
         dist = base / "dist"
         samples.copy_into(samples.build_project(base, "demo-sample", "1.0.0"), dist)
         with servers.pypiserver(base) as index:
-            argv = ["--repository-url", index.upload_url, "--user", index.username,
-                    "--packages-dir", str(dist)]
+            argv = [
+                "--repository-url",
+                index.upload_url,
+                "--user",
+                index.username,
+                "--packages-dir",
+                str(dist),
+            ]
             # The password in the environment, as CI passes secrets (never on a command line).
             env = {"INPUT_PASSWORD": index.password}
-            shown = (f"INPUT_PASSWORD=*** publish-action --repository-url {index.upload_url} "
-                     "--packages-dir dist")
+            shown = (
+                f"INPUT_PASSWORD=*** publish-action --repository-url {index.upload_url} "
+                "--packages-dir dist"
+            )
             codes = []
             for title in ("first run: uploads", "re-run: everything already there"):
                 banner(f"{shown}    # {title}")

@@ -63,8 +63,9 @@ def _no_ambient_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
     for name in list(os.environ):
-        if name.startswith(("INPUT_", "GITHUB_", "ACTIONS_", "GITLAB_", "CI_", "BUILDKITE",
-                            "CIRCLECI", "RUNNER_")) or name.endswith("_ID_TOKEN"):
+        if name.startswith(
+            ("INPUT_", "GITHUB_", "ACTIONS_", "GITLAB_", "CI_", "BUILDKITE", "CIRCLECI", "RUNNER_")
+        ) or name.endswith("_ID_TOKEN"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("GOOGLE_SERVICE_ACCOUNT_NAME", raising=False)
 
@@ -94,5 +95,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     from tests.scenarios.conftest import SECRET_SCANS
 
     if SECRET_SCANS[0]:
-        terminalreporter.write_line(f"secret scans: {SECRET_SCANS[0]} (form of a secret, output) "
-                                    "pairs checked, none leaked")
+        terminalreporter.write_line(
+            f"secret scans: {SECRET_SCANS[0]} (form of a secret, output) pairs checked, none leaked"
+        )

@@ -116,7 +116,7 @@ def read_file_command(path: Path) -> dict[str, str]:
         equals = line.find("=")
         heredoc = line.find("<<")
         if heredoc != -1 and (equals == -1 or heredoc < equals):
-            name, delimiter = line[:heredoc], line[heredoc + 2:]
+            name, delimiter = line[:heredoc], line[heredoc + 2 :]
             body = []
             while i < len(lines) and lines[i] != delimiter:
                 body.append(lines[i])
@@ -126,7 +126,7 @@ def read_file_command(path: Path) -> dict[str, str]:
             i += 1
             values[name] = "\n".join(body)
         elif equals > 0:
-            values[line[:equals]] = line[equals + 1:]
+            values[line[:equals]] = line[equals + 1 :]
         else:
             raise AssertionError(f"{path}: invalid line {line!r}")
     return values
@@ -158,8 +158,9 @@ class ActionRun:
         return next(s for s in self.steps if s.id == step_id)
 
     def log(self) -> str:
-        return "\n".join(f"--- {s.name} (exit {s.returncode})\n{s.stdout}{s.stderr}"
-                         for s in self.steps)
+        return "\n".join(
+            f"--- {s.name} (exit {s.returncode})\n{s.stdout}{s.stderr}" for s in self.steps
+        )
 
 
 @dataclass
@@ -179,8 +180,9 @@ class Runner:
         declared = action.get("inputs") or {}
         unknown = set(inputs) - set(declared)
         assert not unknown, f"inputs not declared in action.yml: {sorted(unknown)}"
-        values = {name: str(inputs.get(name, spec.get("default", ""))) for name, spec in
-                  declared.items()}
+        values = {
+            name: str(inputs.get(name, spec.get("default", ""))) for name, spec in declared.items()
+        }
         step_ids = frozenset(s["id"] for s in action["runs"]["steps"] if "id" in s)
         context = Context(values, frozenset(declared), declared_steps=step_ids)
         runs: list[StepRun] = []
@@ -191,16 +193,21 @@ class Runner:
             script = step["run"]
             assert "${{" not in script, f"step {index}: an expression inside run: {script!r}"
             step_id = step.get("id", f"__run_{index}")
-            run = self._run_step(step_id, step.get("name", step_id), script,
-                                 {k: context.evaluate(str(v)) for k, v in
-                                  (step.get("env") or {}).items()})
+            run = self._run_step(
+                step_id,
+                step.get("name", step_id),
+                script,
+                {k: context.evaluate(str(v)) for k, v in (step.get("env") or {}).items()},
+            )
             runs.append(run)
             context.steps[step_id] = run.outputs
             if run.returncode != 0:
                 break  # the composite action fails; later steps do not run
         context.finished = True
-        outputs = {name: context.evaluate(str(spec["value"]))
-                   for name, spec in (action.get("outputs") or {}).items()}
+        outputs = {
+            name: context.evaluate(str(spec["value"]))
+            for name, spec in (action.get("outputs") or {}).items()
+        }
         return ActionRun(runs, outputs, "".join(r.summary for r in runs))
 
     def _run_step(self, step_id: str, name: str, script: str, step_env: dict[str, str]) -> StepRun:
@@ -215,26 +222,47 @@ class Runner:
         script_file.write_text(script, encoding="utf-8")
         env = {**self.base_env, **self.job_env, **step_env}
         env["PATH"] = os.pathsep.join([*reversed(self.job_path), env["PATH"]])
-        env.update(GITHUB_OUTPUT=str(output), GITHUB_STEP_SUMMARY=str(summary),
-                   GITHUB_ENV=str(github_env), GITHUB_PATH=str(github_path))
+        env.update(
+            GITHUB_OUTPUT=str(output),
+            GITHUB_STEP_SUMMARY=str(summary),
+            GITHUB_ENV=str(github_env),
+            GITHUB_PATH=str(github_path),
+        )
         started = time.monotonic()
         # What the runner runs for `shell: bash`.
         proc = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script_file)],
-            cwd=self.workspace, env=env, capture_output=True, text=True, encoding="utf-8",
-            stdin=subprocess.DEVNULL, timeout=600, check=False,
+            cwd=self.workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            stdin=subprocess.DEVNULL,
+            timeout=600,
+            check=False,
         )
         seconds = time.monotonic() - started
         self.job_env.update(read_file_command(github_env))
         self.job_path += [p for p in github_path.read_text(encoding="utf-8").splitlines() if p]
-        return StepRun(step_id, name, proc.returncode, proc.stdout, proc.stderr,
-                       read_file_command(output), summary.read_text(encoding="utf-8"), seconds)
+        return StepRun(
+            step_id,
+            name,
+            proc.returncode,
+            proc.stdout,
+            proc.stderr,
+            read_file_command(output),
+            summary.read_text(encoding="utf-8"),
+            seconds,
+        )
 
 
 def runner_env(workspace: Path, temp: Path, tool_cache: Path) -> dict[str, str]:
     """The environment GitHub's runner gives a composite action's steps (what matters here)."""
-    keep = {k: v for k, v in os.environ.items()
-            if not k.startswith(("INPUT_", "GITHUB_", "RUNNER_", "ACTIONS_", "PYTHON"))}
+    keep = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("INPUT_", "GITHUB_", "RUNNER_", "ACTIONS_", "PYTHON"))
+    }
     # The interpreter running the tests is the "runner's own Python" the setup step finds.
     keep["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), keep.get("PATH", "")])
     keep.update(
@@ -284,14 +312,17 @@ def test_every_engine_input_is_declared_with_its_default_and_a_description() -> 
 def test_inputs_reach_the_engine_only_through_env() -> None:
     action = load_action()
     publish = next(s for s in action["runs"]["steps"] if s.get("id") == "publish")
-    expected = {f"INPUT_{spec.name.upper().replace('-', '_')}": f"${{{{ inputs.{spec.name} }}}}"
-                for spec in INPUTS}
+    expected = {
+        f"INPUT_{spec.name.upper().replace('-', '_')}": f"${{{{ inputs.{spec.name} }}}}"
+        for spec in INPUTS
+    }
     passed = {k: v for k, v in publish["env"].items() if k.startswith("INPUT_")}
     assert passed == expected
     for step in action["runs"]["steps"]:
         assert "${{" not in step["run"], "no expression may appear inside a run: script"
         assert "github.action_path" not in json.dumps(step), (
-            "use $GITHUB_ACTION_PATH: ${{ github.action_path }} is a host path in container jobs")
+            "use $GITHUB_ACTION_PATH: ${{ github.action_path }} is a host path in container jobs"
+        )
 
 
 def test_outputs_are_the_reporters_outputs() -> None:
@@ -315,8 +346,13 @@ def test_branding_and_metadata() -> None:
 def test_the_harness_refuses_expressions_it_does_not_model() -> None:
     context = Context({"user": "u"}, frozenset({"user"}))
     assert context.evaluate("${{ inputs.user }}/${{inputs.user}}") == "u/u"
-    for expr in ("${{ github.action_path }}", "${{ inputs.nope }}", "${{ env.X }}",
-                 "${{ steps.x.outputs.y }}", "${{ inputs.user || 'x' }}"):
+    for expr in (
+        "${{ github.action_path }}",
+        "${{ inputs.nope }}",
+        "${{ env.X }}",
+        "${{ steps.x.outputs.y }}",
+        "${{ inputs.user || 'x' }}",
+    ):
         with pytest.raises(UnsupportedExpression):
             context.evaluate(expr)
 
@@ -329,8 +365,9 @@ def test_file_command_parser_reads_both_forms(tmp_path: Path) -> None:
 
 def test_the_dockerfile_installs_the_lock_and_runs_the_same_entrypoint() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    assert re.search(r"^ARG PYTHON_IMAGE=python:3\.12-slim@sha256:[0-9a-f]{64}$", dockerfile,
-                     re.MULTILINE)
+    assert re.search(
+        r"^ARG PYTHON_IMAGE=python:3\.12-slim@sha256:[0-9a-f]{64}$", dockerfile, re.MULTILINE
+    )
     assert "--require-hashes" in dockerfile and "-r /tmp/runtime.txt" in dockerfile
     assert "COPY requirements/runtime.txt /tmp/runtime.txt" in dockerfile
     assert "COPY entrypoint.py /app/entrypoint.py" in dockerfile
@@ -339,7 +376,8 @@ def test_the_dockerfile_installs_the_lock_and_runs_the_same_entrypoint() -> None
     assert re.search(r"^USER 10001", dockerfile, re.MULTILINE)
     ignore = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert {"*", "!entrypoint.py", "!requirements/runtime.txt", "!src/publish_action/"} <= set(
-        ignore)
+        ignore
+    )
 
 
 def test_the_lock_pins_every_runtime_requirement_with_hashes() -> None:
@@ -349,10 +387,13 @@ def test_the_lock_pins_every_runtime_requirement_with_hashes() -> None:
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     wanted = sorted(str(Requirement(r)) for r in project["dependencies"])
-    listed = [line.split("#", 1)[0].strip() for line in
-              (ROOT / "requirements" / "runtime.in").read_text(encoding="utf-8").splitlines()]
+    listed = [
+        line.split("#", 1)[0].strip()
+        for line in (ROOT / "requirements" / "runtime.in").read_text(encoding="utf-8").splitlines()
+    ]
     assert sorted(str(Requirement(r)) for r in listed if r) == wanted, (
-        "requirements/runtime.in must list pyproject.toml's dependencies (then re-lock)")
+        "requirements/runtime.in must list pyproject.toml's dependencies (then re-lock)"
+    )
     lock = LOCK.read_text(encoding="utf-8")
     pin = r"^([A-Za-z0-9._-]+)==(\S+)(?: ;[^\\]*)? \\\n"
     hashes = r"((?:    --hash=sha256:[0-9a-f]{64}(?: \\)?\n)+)"
@@ -384,8 +425,11 @@ def test_the_action_uploads_then_skips_everything(
     for path in built:
         shutil.copy2(path, dist / path.name)
     local = {p.name: sha256(p) for p in built}
-    inputs = {"repository-url": index.upload_url, "user": index.username,
-              "password": index.password}
+    inputs = {
+        "repository-url": index.upload_url,
+        "user": index.username,
+        "password": index.password,
+    }
 
     first = runner.run({**inputs, "verbose": "true"})
     assert first.ok, first.log()
@@ -405,9 +449,11 @@ def test_the_action_uploads_then_skips_everything(
     assert report_path == runner.temp / "publish-action-report.json"
     report = json.loads(report_path.read_text(encoding="utf-8"))
     assert {f["filename"]: (f["status"], f["sha256"]) for f in report["files"]} == {
-        name: ("uploaded", digest) for name, digest in local.items()}
+        name: ("uploaded", digest) for name, digest in local.items()
+    }
     assert first.summary.startswith(
-        "### ✅ publish-action: 2 uploaded, 0 already on the index, 0 failed")
+        "### ✅ publish-action: 2 uploaded, 0 already on the index, 0 failed"
+    )
     for name, digest in local.items():
         assert f"| `{name}` | ✅ uploaded |" in first.summary
         assert f"`{digest}`" in first.summary
@@ -417,12 +463,17 @@ def test_the_action_uploads_then_skips_everything(
     assert second.ok, second.log()
     assert "publish-action: using the environment in" in second.step("setup").stdout
     assert (second.outputs["uploaded"], second.outputs["skipped"], second.outputs["failed"]) == (
-        "0", "2", "0")
+        "0",
+        "2",
+        "0",
+    )
     assert second.outputs["uploaded-files"] == "[]"
     second_report = Path(second.outputs["report-path"])
     assert second_report == runner.temp / "publish-action-report-2.json"
-    statuses = {f["filename"]: f["status"]
-                for f in json.loads(second_report.read_text(encoding="utf-8"))["files"]}
+    statuses = {
+        f["filename"]: f["status"]
+        for f in json.loads(second_report.read_text(encoding="utf-8"))["files"]
+    }
     assert statuses == dict.fromkeys(local, "skipped-identical")
     assert "0 uploaded, 2 already on the index, 0 failed" in second.summary
     assert second.summary.count("⏭️ skipped-identical") == 2
@@ -440,22 +491,29 @@ def test_a_failing_run_still_sets_outputs_and_annotates_the_file(
     original = build_project(tmp_path / "a", "action-harness-clash", "1.0.0", wheel=False)
     for path in original:
         assert servers.raw_upload(index, path).status_code == 200
-    changed = build_project(tmp_path / "b", "action-harness-clash", "1.0.0", wheel=False,
-                            payload="different")
+    changed = build_project(
+        tmp_path / "b", "action-harness-clash", "1.0.0", wheel=False, payload="different"
+    )
     (runner.workspace / "dist").mkdir()
     shutil.copy2(changed[0], runner.workspace / "dist" / changed[0].name)
-    run = runner.run({"repository-url": index.upload_url, "user": index.username,
-                      "password": index.password})
+    run = runner.run(
+        {"repository-url": index.upload_url, "user": index.username, "password": index.password}
+    )
     assert not run.ok
     publish = run.step("publish")
     assert publish.returncode == 4
     assert f"::error file=dist/{changed[0].name},title=mismatch%3A {changed[0].name}::" in (
-        publish.stdout)
+        publish.stdout
+    )
     assert (run.outputs["uploaded"], run.outputs["failed"], run.outputs["exit-code"]) == (
-        "0", "1", "4")
+        "0",
+        "1",
+        "4",
+    )
     assert "### ❌ publish-action" in run.summary and "❌ mismatch" in run.summary
     assert servers.list_files(index, "action-harness-clash") == {
-        original[0].name: sha256(original[0])}
+        original[0].name: sha256(original[0])
+    }
 
 
 @pytest.mark.slow
@@ -509,14 +567,29 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> Image:
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     pip = [str(python), "-m", "pip", "--disable-pip-version-check", "--no-input"]
     # The Dockerfile's command, except that pip's cache is kept (`--no-cache-dir` in the image).
-    subprocess.run([*pip, "install", "--quiet", "--require-hashes", "--no-deps",
-                    "--only-binary=:all:", "-r", str(LOCK)], check=True, timeout=600)
+    subprocess.run(
+        [
+            *pip,
+            "install",
+            "--quiet",
+            "--require-hashes",
+            "--no-deps",
+            "--only-binary=:all:",
+            "-r",
+            str(LOCK),
+        ],
+        check=True,
+        timeout=600,
+    )
     subprocess.run([*pip, "uninstall", "--quiet", "--yes", "pip"], check=True, timeout=120)
     app = root / "app"
     (app / "src").mkdir(parents=True)
     shutil.copy2(ROOT / "entrypoint.py", app / "entrypoint.py")
-    shutil.copytree(ROOT / "src" / "publish_action", app / "src" / "publish_action",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "src" / "publish_action",
+        app / "src" / "publish_action",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     return Image(python, app, time.monotonic() - started)
 
 
@@ -553,14 +626,34 @@ def test_the_image_entrypoint_as_a_container_action_and_as_docker_run(
     # 1. As GitHub runs a container action: every declared input as INPUT_<NAME> with the
     #    hyphen kept (empty when unset), GITHUB_* variables, the workspace as working dir.
     inputs = {f"INPUT_{spec.name.upper()}": "" for spec in INPUTS}
-    inputs.update({"INPUT_REPOSITORY-URL": index.upload_url, "INPUT_USER": index.username,
-                   "INPUT_PASSWORD": index.password, "INPUT_PACKAGES-DIR": "dist"})
+    inputs.update(
+        {
+            "INPUT_REPOSITORY-URL": index.upload_url,
+            "INPUT_USER": index.username,
+            "INPUT_PASSWORD": index.password,
+            "INPUT_PACKAGES-DIR": "dist",
+        }
+    )
     github_env = image_env(
-        home, GITHUB_ACTIONS="true", GITHUB_WORKSPACE=str(workspace), RUNNER_TEMP=str(temp),
-        GITHUB_OUTPUT=str(output), GITHUB_STEP_SUMMARY=str(summary), CI="true", **inputs)
-    proc = subprocess.run([str(image.python), str(image.app / "entrypoint.py")],
-                          cwd=workspace, env=github_env, capture_output=True, text=True,
-                          encoding="utf-8", timeout=300, check=False)
+        home,
+        GITHUB_ACTIONS="true",
+        GITHUB_WORKSPACE=str(workspace),
+        RUNNER_TEMP=str(temp),
+        GITHUB_OUTPUT=str(output),
+        GITHUB_STEP_SUMMARY=str(summary),
+        CI="true",
+        **inputs,
+    )
+    proc = subprocess.run(
+        [str(image.python), str(image.app / "entrypoint.py")],
+        cwd=workspace,
+        env=github_env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.splitlines()[0] == f"::add-mask::{index.password}"
     assert "ignoring unknown input" not in proc.stderr
@@ -568,21 +661,36 @@ def test_the_image_entrypoint_as_a_container_action_and_as_docker_run(
     assert (outputs["uploaded"], outputs["skipped"], outputs["failed"]) == ("2", "0", "0")
     assert outputs["report-path"] == str(temp / "publish-action-report.json")
     assert "| `image_entrypoint_demo-1.0.0.tar.gz` | ✅ uploaded |" in summary.read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
     local = {p.name: sha256(p) for p in built}
     assert servers.list_files(index, "image-entrypoint-demo") == local
 
     # 2. As a plain `docker run` elsewhere (GitLab, Jenkins, ...): inputs as environment
     #    variables and flags, no GITHUB_* at all; the report goes where it is asked to go.
     report = tmp_path / "out" / "report.json"
-    plain_env = image_env(home, CI="true", GITLAB_CI="true",
-                          INPUT_PASSWORD=index.password, INPUT_USER=index.username)
+    plain_env = image_env(
+        home, CI="true", GITLAB_CI="true", INPUT_PASSWORD=index.password, INPUT_USER=index.username
+    )
     proc = subprocess.run(
-        [str(image.python), str(image.app / "entrypoint.py"),
-         "--repository-url", index.upload_url, "--packages-dir", "dist",
-         "--report-path", str(report)],
-        cwd=workspace, env=plain_env, capture_output=True, text=True, encoding="utf-8",
-        timeout=300, check=False)
+        [
+            str(image.python),
+            str(image.app / "entrypoint.py"),
+            "--repository-url",
+            index.upload_url,
+            "--packages-dir",
+            "dist",
+            "--report-path",
+            str(report),
+        ],
+        cwd=workspace,
+        env=plain_env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "::" not in proc.stdout + proc.stderr  # no workflow commands outside GitHub
     assert index.password not in proc.stdout + proc.stderr

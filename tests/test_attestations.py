@@ -66,8 +66,14 @@ def _loopback_names(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         return real(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", guarded)
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
-                 "all_proxy"):
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
     yield refused
 
@@ -75,17 +81,27 @@ def _loopback_names(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 # -- identities ------------------------------------------------------------------------------
 
 
-def github_claims(repository: str = "octo/pkg", workflow: str = "release.yml", *,
-                  caller: str | None = None, environment: str | None = None) -> dict[str, Any]:
+def github_claims(
+    repository: str = "octo/pkg",
+    workflow: str = "release.yml",
+    *,
+    caller: str | None = None,
+    environment: str | None = None,
+) -> dict[str, Any]:
     """GitHub Actions' claims; `caller` makes the job run in the reusable workflow `workflow`,
     called from `caller` (job_workflow_ref names the first, workflow_ref the second)."""
     ref = "refs/tags/v1.0.0"
     if caller is None:
-        return oidc_issuer.github_claims(repository=repository, workflow=workflow, ref=ref,
-                                         environment=environment)
+        return oidc_issuer.github_claims(
+            repository=repository, workflow=workflow, ref=ref, environment=environment
+        )
     return oidc_issuer.github_claims(
-        repository=repository, workflow=caller, ref=ref, environment=environment,
-        called_workflow=f"{repository}/.github/workflows/{workflow}@{ref}")
+        repository=repository,
+        workflow=caller,
+        ref=ref,
+        environment=environment,
+        called_workflow=f"{repository}/.github/workflows/{workflow}@{ref}",
+    )
 
 
 def gitlab_claims(project: str = "group/pkg") -> dict[str, Any]:
@@ -93,8 +109,13 @@ def gitlab_claims(project: str = "group/pkg") -> dict[str, Any]:
 
 
 def google_claims(email: str = "publisher@proj.iam.gserviceaccount.com") -> dict[str, Any]:
-    return {"iss": GOOGLE, "sub": "1234567890", "email": email, "email_verified": True,
-            "azp": "1234567890"}
+    return {
+        "iss": GOOGLE,
+        "sub": "1234567890",
+        "email": email,
+        "email_verified": True,
+        "azp": "1234567890",
+    }
 
 
 # -- fixtures ----------------------------------------------------------------------------------
@@ -134,12 +155,17 @@ def token(claims: Mapping[str, Any], audience: str = "sigstore") -> str:
 
 def make_dist(folder: Path, filename: str, content: bytes | None = None) -> Distribution:
     path = folder / filename
-    path.write_bytes(content if content is not None else hashlib.sha256(
-        filename.encode()).digest() * 64)
+    path.write_bytes(
+        content if content is not None else hashlib.sha256(filename.encode()).digest() * 64
+    )
     return Distribution(
-        path=path, project=canonicalize_name("pkg"), version=Version("1.0"),
-        kind="wheel" if filename.endswith(".whl") else "sdist", size=path.stat().st_size,
-        hashes=hash_file(path), metadata={"name": "pkg", "version": "1.0"},
+        path=path,
+        project=canonicalize_name("pkg"),
+        version=Version("1.0"),
+        kind="wheel" if filename.endswith(".whl") else "sdist",
+        size=path.stat().st_size,
+        hashes=hash_file(path),
+        metadata={"name": "pkg", "version": "1.0"},
         pyversion="py3" if filename.endswith(".whl") else "source",
     )
 
@@ -153,21 +179,35 @@ def packages(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def dists(packages: Path) -> list[Distribution]:
-    return [make_dist(packages, "pkg-1.0.tar.gz"),
-            make_dist(packages, "pkg-1.0-py3-none-any.whl")]
+    return [make_dist(packages, "pkg-1.0.tar.gz"), make_dist(packages, "pkg-1.0-py3-none-any.whl")]
 
 
-def settings_for(tmp_path: Path, packages: Path, *, url: str = PYPI,
-                 mode: Attestations = Attestations.AUTO, timeout: float = 10.0) -> Settings:
+def settings_for(
+    tmp_path: Path,
+    packages: Path,
+    *,
+    url: str = PYPI,
+    mode: Attestations = Attestations.AUTO,
+    timeout: float = 10.0,
+) -> Settings:
     return Settings(
-        repository_url=url, index=classify(url), index_url=None, index_url_note="",
-        upload_credentials=None, check_credentials=None, check_credentials_explicit=False,
-        packages_dir=packages, attestations=mode, timeout=timeout, work_dir=tmp_path / "work",
+        repository_url=url,
+        index=classify(url),
+        index_url=None,
+        index_url_note="",
+        upload_credentials=None,
+        check_credentials=None,
+        check_credentials_explicit=False,
+        packages_dir=packages,
+        attestations=mode,
+        timeout=timeout,
+        work_dir=tmp_path / "work",
     )
 
 
-def publisher(claims: Mapping[str, Any] | None = None,
-              ci: str = "GitHub Actions") -> TrustedPublisherIdentity:
+def publisher(
+    claims: Mapping[str, Any] | None = None, ci: str = "GitHub Actions"
+) -> TrustedPublisherIdentity:
     return TrustedPublisherIdentity(ci=ci, claims=dict(claims or github_claims()))
 
 
@@ -182,23 +222,37 @@ def ci_of(environ: Mapping[str, str]) -> dict[str, Any]:
 class Run:
     """prepare() with the stand-in's trust config and the issuer's ambient GitHub token."""
 
-    def __init__(self, tmp_path: Path, packages: Path, issuer: OidcIssuer,
-                 standin: SigstoreStandIn) -> None:
+    def __init__(
+        self, tmp_path: Path, packages: Path, issuer: OidcIssuer, standin: SigstoreStandIn
+    ) -> None:
         self.tmp_path, self.packages, self.issuer, self.standin = (
-            tmp_path, packages, issuer, standin)
+            tmp_path,
+            packages,
+            issuer,
+            standin,
+        )
         self.reporter = Recorder()
 
-    def __call__(self, dists: list[Distribution], who: TrustedPublisherIdentity | None = None,
-                 *, environ: Mapping[str, str] | None = None, **settings: Any) -> dict[str, str]:
+    def __call__(
+        self,
+        dists: list[Distribution],
+        who: TrustedPublisherIdentity | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        **settings: Any,
+    ) -> dict[str, str]:
         return prepare(
-            settings_for(self.tmp_path, self.packages, **settings), self.reporter, dists,
+            settings_for(self.tmp_path, self.packages, **settings),
+            self.reporter,
+            dists,
             who if who is not None else publisher(),
             **ci_of(self.issuer.github_environ() if environ is None else environ),
             trust_config=self.standin.trust_config(),
         )
 
-    def fails(self, dists: list[Distribution], who: TrustedPublisherIdentity | None = None,
-              **kwargs: Any) -> AttestationError:
+    def fails(
+        self, dists: list[Distribution], who: TrustedPublisherIdentity | None = None, **kwargs: Any
+    ) -> AttestationError:
         with pytest.raises(AttestationError) as caught:
             self(dists, who, **kwargs)
         assert caught.value.exit_code is ExitCode.ATTESTATION
@@ -212,15 +266,18 @@ def run(tmp_path: Path, packages: Path, issuer: OidcIssuer, standin: SigstoreSta
 
 def oracle(standin: SigstoreStandIn, identity: Any, dist: Distribution, text: str) -> str | None:
     return attestation_check.verify_upload_attestations(
-        identity, dist.filename, dist.path.read_bytes(), text,
-        trusted_root=standin.trusted_root())
+        identity, dist.filename, dist.path.read_bytes(), text, trusted_root=standin.trusted_root()
+    )
 
 
 # -- the happy path ----------------------------------------------------------------------------
 
 
 def test_signs_writes_and_self_verifies_every_file(
-    run: Run, dists: list[Distribution], standin: SigstoreStandIn, packages: Path,
+    run: Run,
+    dists: list[Distribution],
+    standin: SigstoreStandIn,
+    packages: Path,
     tmp_path: Path,
 ) -> None:
     before = sorted(p.name for p in packages.iterdir())
@@ -234,8 +291,9 @@ def test_signs_writes_and_self_verifies_every_file(
         assert json.loads(written.read_text()) == attestation
         statement = json.loads(base64.b64decode(attestation["envelope"]["statement"]))
         assert statement["predicateType"] == "https://docs.pypi.org/attestations/publish/v1"
-        assert statement["subject"] == [{"name": dist.filename,
-                                         "digest": {"sha256": dist.hashes.sha256}}]
+        assert statement["subject"] == [
+            {"name": dist.filename, "digest": {"sha256": dist.hashes.sha256}}
+        ]
         # What PyPI does with the form field: the real Attestation.verify, the minting identity.
         assert oracle(standin, github_claims(), dist, arrays[dist.filename]) is None
     assert sorted(p.name for p in packages.iterdir()) == before  # packages-dir untouched
@@ -251,7 +309,9 @@ def test_signs_writes_and_self_verifies_every_file(
 
 
 def test_the_real_verifier_accepts_the_stand_in_attestation(
-    run: Run, dists: list[Distribution], standin: SigstoreStandIn,
+    run: Run,
+    dists: list[Distribution],
+    standin: SigstoreStandIn,
 ) -> None:
     """sigstore's Verifier, straight: chain, SCT, policy, inclusion proof, checkpoint, SET."""
     from pypi_attestations import Attestation, GitHubPublisher
@@ -275,29 +335,41 @@ def test_running_twice_in_one_job_works(run: Run, dists: list[Distribution]) -> 
     assert first != second  # two signatures, two log entries
 
 
-@pytest.mark.parametrize(("claims", "ci"), [(gitlab_claims(), "GitLab CI/CD"),
-                                            (google_claims(), "Google Cloud")])
+@pytest.mark.parametrize(
+    ("claims", "ci"), [(gitlab_claims(), "GitLab CI/CD"), (google_claims(), "Google Cloud")]
+)
 def test_gitlab_and_google_identities(
-    run: Run, dists: list[Distribution], standin: SigstoreStandIn, issuer: OidcIssuer,
-    claims: dict[str, Any], ci: str,
+    run: Run,
+    dists: list[Distribution],
+    standin: SigstoreStandIn,
+    issuer: OidcIssuer,
+    claims: dict[str, Any],
+    ci: str,
 ) -> None:
     environ = {"GITLAB_CI": "true", "SIGSTORE_ID_TOKEN": token(claims)}
     arrays = run(dists, publisher(claims, ci), environ=environ)
     for dist in dists:
         assert oracle(standin, claims, dist, arrays[dist.filename]) is None
-    expected = ("GitLab project group/pkg, CI file .gitlab-ci.yml" if ci.startswith("GitLab")
-                else "Google service account publisher@proj.iam.gserviceaccount.com")
+    expected = (
+        "GitLab project group/pkg, CI file .gitlab-ci.yml"
+        if ci.startswith("GitLab")
+        else "Google service account publisher@proj.iam.gserviceaccount.com"
+    )
     assert expected in run.reporter.lines[-1]
 
 
 def test_attestations_already_in_packages_dir_go_with_their_file(
-    run: Run, dists: list[Distribution], standin: SigstoreStandIn, issuer: OidcIssuer,
+    run: Run,
+    dists: list[Distribution],
+    standin: SigstoreStandIn,
+    issuer: OidcIssuer,
     packages: Path,
 ) -> None:
     """A build provenance made earlier in the same workflow is uploaded next to ours."""
     dist = dists[0]
-    provenance = sign_statement(standin, issuer, dist.filename, dist.hashes.sha256,
-                                "https://slsa.dev/provenance/v1")
+    provenance = sign_statement(
+        standin, issuer, dist.filename, dist.hashes.sha256, "https://slsa.dev/provenance/v1"
+    )
     (packages / f"{dist.filename}.build.attestation").write_text(provenance)
     (packages / "unrelated-2.0.tar.gz.build.attestation").write_text("ignored: no such file")
 
@@ -309,8 +381,14 @@ def test_attestations_already_in_packages_dir_go_with_their_file(
     assert oracle(standin, github_claims(), dist, arrays[dist.filename]) is None
 
 
-def sign_statement(standin: SigstoreStandIn, issuer: OidcIssuer, name: str, sha256: str,
-                   predicate_type: str, claims: Mapping[str, Any] | None = None) -> str:
+def sign_statement(
+    standin: SigstoreStandIn,
+    issuer: OidcIssuer,
+    name: str,
+    sha256: str,
+    predicate_type: str,
+    claims: Mapping[str, Any] | None = None,
+) -> str:
     """An attestation of any predicate type, signed through the stand-in with sigstore."""
     from pypi_attestations import Attestation
     from sigstore.dsse import DigestSet, StatementBuilder, Subject
@@ -319,9 +397,13 @@ def sign_statement(standin: SigstoreStandIn, issuer: OidcIssuer, name: str, sha2
 
     config = standin.trust_config()
     config.force_tlog_version = 1
-    statement = (StatementBuilder()
-                 .subjects([Subject(name=name, digest=DigestSet(root={"sha256": sha256}))])
-                 .predicate_type(predicate_type).predicate({"buildType": "test"}).build())
+    statement = (
+        StatementBuilder()
+        .subjects([Subject(name=name, digest=DigestSet(root={"sha256": sha256}))])
+        .predicate_type(predicate_type)
+        .predicate({"buildType": "test"})
+        .build()
+    )
     context = SigningContext.from_trust_config(config)
     with context.signer(IdentityToken(token(claims or issuer.claims))) as signer:
         bundle = signer.sign_dsse(statement)
@@ -337,17 +419,22 @@ def test_off_when_asked(run: Run, dists: list[Distribution], standin: SigstoreSt
 
 
 def test_auto_is_off_without_trusted_publishing(
-    tmp_path: Path, packages: Path, dists: list[Distribution],
+    tmp_path: Path,
+    packages: Path,
+    dists: list[Distribution],
 ) -> None:
     reporter = Recorder()
     settings = settings_for(tmp_path, packages)
     assert prepare(settings, reporter, dists, None, **ci_of({})) == {}
-    assert reporter.lines == ["attestations: off (they need trusted publishing, and this run "
-                              "uses configured credentials)"]
+    assert reporter.lines == [
+        "attestations: off (they need trusted publishing, and this run uses configured credentials)"
+    ]
 
 
 def test_true_without_trusted_publishing_is_an_input_error(
-    tmp_path: Path, packages: Path, dists: list[Distribution],
+    tmp_path: Path,
+    packages: Path,
+    dists: list[Distribution],
 ) -> None:
     settings = settings_for(tmp_path, packages, mode=Attestations.TRUE)
     with pytest.raises(InputError, match="'attestations: true' needs trusted publishing"):
@@ -355,12 +442,16 @@ def test_true_without_trusted_publishing_is_an_input_error(
 
 
 def test_auto_is_off_for_other_indexes_true_forces_them(
-    run: Run, dists: list[Distribution], standin: SigstoreStandIn,
+    run: Run,
+    dists: list[Distribution],
+    standin: SigstoreStandIn,
 ) -> None:
     private = "https://pkgs.example.com/repository/pypi-internal/"
     assert run(dists, url=private) == {}
-    assert run.reporter.lines == ["attestations: off (Nexus is not known to accept PEP 740 "
-                                  "attestations; set 'attestations: true' to send them)"]
+    assert run.reporter.lines == [
+        "attestations: off (Nexus is not known to accept PEP 740 "
+        "attestations; set 'attestations: true' to send them)"
+    ]
     assert standin.requests == []
     assert len(run(dists, url=private, mode=Attestations.TRUE)) == 2
 
@@ -368,9 +459,11 @@ def test_auto_is_off_for_other_indexes_true_forces_them(
 def test_unsupported_publisher_kind(run: Run, dists: list[Distribution]) -> None:
     circleci = publisher({"iss": "https://oidc.circleci.com/org/x", "sub": "x"}, "CircleCI")
     assert run(dists, circleci) == {}
-    assert run.reporter.lines == ["attestations: off (pypi.org does not accept attestations "
-                                  "from CircleCI trusted publishers, OIDC issuer "
-                                  "https://oidc.circleci.com/org/x)"]
+    assert run.reporter.lines == [
+        "attestations: off (pypi.org does not accept attestations "
+        "from CircleCI trusted publishers, OIDC issuer "
+        "https://oidc.circleci.com/org/x)"
+    ]
     error = run.fails(dists, circleci, mode=Attestations.TRUE)
     assert "cannot attest as a CircleCI trusted publisher" in error.message
 
@@ -394,8 +487,9 @@ assert prepare(settings, SilentReporter(), [object()], None, ci_env=CiEnvironmen
                net=None) == {{}}
 print(",".join(m for m in ("sigstore", "pypi_attestations", "requests") if m in sys.modules))
 """
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          check=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
     assert done.stdout.strip() == ""
 
 
@@ -403,7 +497,9 @@ print(",".join(m for m in ("sigstore", "pypi_attestations", "requests") if m in 
 
 
 def test_reusable_workflow_is_refused_before_signing(
-    run: Run, dists: list[Distribution], standin: SigstoreStandIn,
+    run: Run,
+    dists: list[Distribution],
+    standin: SigstoreStandIn,
 ) -> None:
     claims = github_claims(workflow="publish.yml", caller="release.yml")
     run.issuer.claims = claims
@@ -423,7 +519,8 @@ def test_reusable_workflow_is_refused_before_signing(
 
 
 def test_reusable_workflow_found_by_verification(
-    standin: SigstoreStandIn, issuer: OidcIssuer,
+    standin: SigstoreStandIn,
+    issuer: OidcIssuer,
 ) -> None:
     """Self-verification names the cause too: the certificate's build config is the caller."""
     from pypi_attestations import GitHubPublisher
@@ -431,15 +528,24 @@ def test_reusable_workflow_found_by_verification(
     content = b"the distribution"
     sha256 = hashlib.sha256(content).hexdigest()
     claims = github_claims(workflow="publish.yml", caller="release.yml")
-    text = sign_statement(standin, issuer, "pkg-1.0.tar.gz", sha256,
-                          attestations.PUBLISH_PREDICATE, claims)
+    text = sign_statement(
+        standin, issuer, "pkg-1.0.tar.gz", sha256, attestations.PUBLISH_PREDICATE, claims
+    )
     identity = GitHubPublisher(repository="octo/pkg", workflow="publish.yml")
     with pytest.raises(AttestationError) as caught:
-        verify_attestation(text, identity=identity, filename="pkg-1.0.tar.gz", sha256=sha256,
-                           trusted_root=standin.trusted_root(), index="pypi.org")
+        verify_attestation(
+            text,
+            identity=identity,
+            filename="pkg-1.0.tar.gz",
+            sha256=sha256,
+            trusted_root=standin.trusted_root(),
+            index="pypi.org",
+        )
     error = caught.value
-    assert error.message == ("the attestation for pkg-1.0.tar.gz would be rejected by pypi.org: "
-                             "it was signed in a reusable workflow")
+    assert error.message == (
+        "the attestation for pkg-1.0.tar.gz would be rejected by pypi.org: "
+        "it was signed in a reusable workflow"
+    )
     assert error.details == (
         "the certificate names the calling workflow octo/pkg/.github/workflows/release.yml "
         "(workflow_ref)",
@@ -450,7 +556,8 @@ def test_reusable_workflow_found_by_verification(
     )
     assert "Build Config URI" in error.render()  # the library's own words, as the cause
     refused = attestation_check.verify_upload_attestations(
-        identity, "pkg-1.0.tar.gz", content, f"[{text}]", trusted_root=standin.trusted_root())
+        identity, "pkg-1.0.tar.gz", content, f"[{text}]", trusted_root=standin.trusted_root()
+    )
     assert refused is not None and "does not match expected Trusted Publisher" in refused
 
 
@@ -464,8 +571,9 @@ def test_wrong_repository(run: Run, dists: list[Distribution], standin: Sigstore
         "repository octo/pkg, workflow release.yml)"
     )
     assert error.details == ("the same for pkg-1.0-py3-none-any.whl",)
-    assert error.advice.startswith("the 'sigstore' OIDC token and the upload token must come "
-                                   "from the same job")
+    assert error.advice.startswith(
+        "the 'sigstore' OIDC token and the upload token must come from the same job"
+    )
     assert "OIDCSourceRepositoryURI" in error.render()
 
 
@@ -475,52 +583,76 @@ def test_wrong_workflow(run: Run, dists: list[Distribution]) -> None:
     assert error.message.startswith(
         "the attestation signed for pkg-1.0.tar.gz would be rejected by pypi.org: it was signed "
         "by workflow ci.yml (octo/pkg/.github/workflows/ci.yml), but the trusted publisher is "
-        "GitHub repository octo/pkg, workflow release.yml")
+        "GitHub repository octo/pkg, workflow release.yml"
+    )
 
 
 def test_wrong_google_account(run: Run, dists: list[Distribution], issuer: OidcIssuer) -> None:
     other = token(google_claims("someone-else@proj.iam.gserviceaccount.com"))
-    error = run.fails(dists, publisher(google_claims(), "Google Cloud"),
-                      environ={"GITLAB_CI": "true", "SIGSTORE_ID_TOKEN": other})
+    error = run.fails(
+        dists,
+        publisher(google_claims(), "Google Cloud"),
+        environ={"GITLAB_CI": "true", "SIGSTORE_ID_TOKEN": other},
+    )
     assert "its certificate is not for Google service account publisher@" in error.message
     assert "someone-else@proj" in error.message
 
 
 def test_packages_dir_attestation_from_another_workflow(
-    run: Run, dists: list[Distribution], standin: SigstoreStandIn, issuer: OidcIssuer,
+    run: Run,
+    dists: list[Distribution],
+    standin: SigstoreStandIn,
+    issuer: OidcIssuer,
     packages: Path,
 ) -> None:
     dist = dists[0]
-    text = sign_statement(standin, issuer, dist.filename, dist.hashes.sha256,
-                          "https://slsa.dev/provenance/v1", github_claims(workflow="build.yml"))
+    text = sign_statement(
+        standin,
+        issuer,
+        dist.filename,
+        dist.hashes.sha256,
+        "https://slsa.dev/provenance/v1",
+        github_claims(workflow="build.yml"),
+    )
     (packages / f"{dist.filename}.build.attestation").write_text(text)
     error = run.fails(dists)
     assert error.message.startswith(
         "pkg-1.0.tar.gz.build.attestation (from packages-dir) would be rejected by pypi.org: it "
-        "was signed by workflow build.yml")
-    assert error.advice.startswith("attestations in packages-dir must be signed by the "
-                                   "publishing workflow itself")
+        "was signed by workflow build.yml"
+    )
+    assert error.advice.startswith(
+        "attestations in packages-dir must be signed by the publishing workflow itself"
+    )
 
 
 def test_second_publish_attestation_in_packages_dir(
-    run: Run, dists: list[Distribution], packages: Path, standin: SigstoreStandIn,
+    run: Run,
+    dists: list[Distribution],
+    packages: Path,
+    standin: SigstoreStandIn,
 ) -> None:
     (packages / f"{dists[1].filename}.publish.attestation").write_text("{}")
     error = run.fails(dists)
-    assert error.message == ("pkg-1.0-py3-none-any.whl.publish.attestation in packages-dir "
-                             "would be a second publish attestation for "
-                             "pkg-1.0-py3-none-any.whl")
+    assert error.message == (
+        "pkg-1.0-py3-none-any.whl.publish.attestation in packages-dir "
+        "would be a second publish attestation for "
+        "pkg-1.0-py3-none-any.whl"
+    )
     assert standin.requests == []
 
 
 def test_unusable_attestation_files_in_packages_dir(
-    run: Run, dists: list[Distribution], packages: Path, standin: SigstoreStandIn,
+    run: Run,
+    dists: list[Distribution],
+    packages: Path,
+    standin: SigstoreStandIn,
 ) -> None:
     broken = packages / f"{dists[0].filename}.build.attestation"
     broken.write_text("not json")
     error = run.fails(dists)
-    assert error.message == ("pkg-1.0.tar.gz.build.attestation (from packages-dir) is not a "
-                             "valid PEP 740 attestation")
+    assert error.message == (
+        "pkg-1.0.tar.gz.build.attestation (from packages-dir) is not a valid PEP 740 attestation"
+    )
 
     (packages / f"{dists[0].filename}.slsa.attestation").write_text("{}")
     error = run.fails(dists)
@@ -545,31 +677,47 @@ def test_attestations_are_of_the_inspected_bytes(run: Run, dists: list[Distribut
 
 
 @pytest.mark.parametrize("tamper", ["set", "inclusion-proof", "checkpoint"])
-def test_tampered_log_entry(run: Run, dists: list[Distribution], standin: SigstoreStandIn,
-                            tamper: str) -> None:
+def test_tampered_log_entry(
+    run: Run, dists: list[Distribution], standin: SigstoreStandIn, tamper: str
+) -> None:
     standin.rekor_tamper = tamper
     error = run.fails(dists)
-    assert error.message == ("the attestation signed for pkg-1.0.tar.gz has a transparency log "
-                             "entry that does not verify")
-    cause = {"set": "SET: invalid inclusion promise", "inclusion-proof": "inclusion proof",
-             "checkpoint": "checkpoint: invalid signature"}[tamper]
+    assert error.message == (
+        "the attestation signed for pkg-1.0.tar.gz has a transparency log "
+        "entry that does not verify"
+    )
+    cause = {
+        "set": "SET: invalid inclusion promise",
+        "inclusion-proof": "inclusion proof",
+        "checkpoint": "checkpoint: invalid signature",
+    }[tamper]
     assert cause in error.render()
 
 
 def test_attestation_from_another_sigstore_instance(
-    standin: SigstoreStandIn, issuer: OidcIssuer,
+    standin: SigstoreStandIn,
+    issuer: OidcIssuer,
 ) -> None:
     from pypi_attestations import GitHubPublisher
 
-    text = sign_statement(standin, issuer, "pkg-1.0.tar.gz", "c" * 64,
-                          attestations.PUBLISH_PREDICATE)
+    text = sign_statement(
+        standin, issuer, "pkg-1.0.tar.gz", "c" * 64, attestations.PUBLISH_PREDICATE
+    )
     identity = GitHubPublisher(repository="octo/pkg", workflow="release.yml")
-    with sigstore_standin() as other, pytest.raises(
-        AttestationError,
-        match="not signed with a certificate from the Sigstore instance the index trusts",
+    with (
+        sigstore_standin() as other,
+        pytest.raises(
+            AttestationError,
+            match="not signed with a certificate from the Sigstore instance the index trusts",
+        ),
     ):
-        verify_attestation(text, identity=identity, filename="pkg-1.0.tar.gz", sha256="c" * 64,
-                           trusted_root=other.trusted_root())
+        verify_attestation(
+            text,
+            identity=identity,
+            filename="pkg-1.0.tar.gz",
+            sha256="c" * 64,
+            trusted_root=other.trusted_root(),
+        )
 
 
 # -- Sigstore and token failures ---------------------------------------------------------------
@@ -578,19 +726,24 @@ def test_attestation_from_another_sigstore_instance(
 def test_fulcio_down(run: Run, dists: list[Distribution], standin: SigstoreStandIn) -> None:
     standin.stop("fulcio")
     error = run.fails(dists)
-    assert error.message == (f"Sigstore's certificate authority (Fulcio at {standin.fulcio_url})"
-                             " did not issue a signing certificate")
+    assert error.message == (
+        f"Sigstore's certificate authority (Fulcio at {standin.fulcio_url})"
+        " did not issue a signing certificate"
+    )
     assert "Connection refused" in error.render()
     assert "Sigstore may be down or unreachable" in error.advice
 
 
 def test_fulcio_error_shows_the_servers_message(
-    run: Run, dists: list[Distribution], standin: SigstoreStandIn,
+    run: Run,
+    dists: list[Distribution],
+    standin: SigstoreStandIn,
 ) -> None:
     standin.fulcio_status = 503
     error = run.fails(dists)
-    assert error.details == (f"HTTP 503 from {standin.fulcio_url}/api/v2/signingCert: "
-                             "injected Fulcio failure",)
+    assert error.details == (
+        f"HTTP 503 from {standin.fulcio_url}/api/v2/signingCert: injected Fulcio failure",
+    )
     assert "FulcioClientError" in error.render()  # its own message is empty
 
 
@@ -604,8 +757,10 @@ def test_fulcio_refuses_the_token(run: Run, dists: list[Distribution], issuer: O
 def test_rekor_down(run: Run, dists: list[Distribution], standin: SigstoreStandIn) -> None:
     standin.stop("rekor")
     error = run.fails(dists)
-    assert error.message == ("signing pkg-1.0.tar.gz failed: Sigstore's transparency log (Rekor "
-                             f"at {standin.rekor_url}) did not record the signature")
+    assert error.message == (
+        "signing pkg-1.0.tar.gz failed: Sigstore's transparency log (Rekor "
+        f"at {standin.rekor_url}) did not record the signature"
+    )
     assert "Connection refused" in error.render()
 
 
@@ -625,38 +780,54 @@ def test_sigstore_too_slow(run: Run, dists: list[Distribution], standin: Sigstor
 
 
 def test_no_sigstore_token_on_gitlab(run: Run, dists: list[Distribution]) -> None:
-    error = run.fails(dists, publisher(gitlab_claims(), "GitLab CI/CD"),
-                      environ={"GITLAB_CI": "true"})
-    assert error.message.startswith("could not get an OIDC token for Sigstore (audience "
-                                    "'sigstore'): GitLab CI/CD")
+    error = run.fails(
+        dists, publisher(gitlab_claims(), "GitLab CI/CD"), environ={"GITLAB_CI": "true"}
+    )
+    assert error.message.startswith(
+        "could not get an OIDC token for Sigstore (audience 'sigstore'): GitLab CI/CD"
+    )
     assert "SIGSTORE_ID_TOKEN is not set" in error.message
     assert "`id_tokens:` → `SIGSTORE_ID_TOKEN:` → `aud: sigstore`" in error.advice
 
 
-def test_only_rekor_v2_configured(run: Run, dists: list[Distribution],
-                                  standin: SigstoreStandIn, tmp_path: Path,
-                                  packages: Path) -> None:
+def test_only_rekor_v2_configured(
+    run: Run, dists: list[Distribution], standin: SigstoreStandIn, tmp_path: Path, packages: Path
+) -> None:
     from sigstore.models import ClientTrustConfig
 
     data = json.loads(standin.trust_config_json())
     data["signingConfig"]["rekorTlogUrls"][0]["majorApiVersion"] = 2
     with pytest.raises(AttestationError, match="no usable certificate authority or Rekor v1"):
-        prepare(settings_for(tmp_path, packages), Recorder(), dists, publisher(),
-                **ci_of(run.issuer.github_environ()),
-                trust_config=ClientTrustConfig.from_json(json.dumps(data)))
+        prepare(
+            settings_for(tmp_path, packages),
+            Recorder(),
+            dists,
+            publisher(),
+            **ci_of(run.issuer.github_environ()),
+            trust_config=ClientTrustConfig.from_json(json.dumps(data)),
+        )
 
 
 def test_public_sigstore_is_never_reached_from_tests(
-    tmp_path: Path, packages: Path, dists: list[Distribution], issuer: OidcIssuer,
-    monkeypatch: pytest.MonkeyPatch, _loopback_names: list[str],
+    tmp_path: Path,
+    packages: Path,
+    dists: list[Distribution],
+    issuer: OidcIssuer,
+    monkeypatch: pytest.MonkeyPatch,
+    _loopback_names: list[str],
 ) -> None:
     """Without an injected trust config the real TUF refresh runs and is stopped by the guard."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     with pytest.raises(AttestationError, match="could not load Sigstore's trust root"):
-        prepare(settings_for(tmp_path, packages), Recorder(), dists, publisher(),
-                **ci_of(issuer.github_environ()))
+        prepare(
+            settings_for(tmp_path, packages),
+            Recorder(),
+            dists,
+            publisher(),
+            **ci_of(issuer.github_environ()),
+        )
     assert "tuf-repo-cdn.sigstore.dev" in _loopback_names
     _loopback_names.clear()
 
@@ -664,12 +835,18 @@ def test_public_sigstore_is_never_reached_from_tests(
 # -- the stand-in looks like the real thing ----------------------------------------------------
 
 
-@pytest.mark.parametrize(("fixture", "claims"), [
-    ("pypi_attestations-0.0.19.tar.gz.publish.attestation", github_claims()),
-    ("gitlab_oidc_project-0.0.3.tar.gz.publish.attestation", gitlab_claims()),
-])
+@pytest.mark.parametrize(
+    ("fixture", "claims"),
+    [
+        ("pypi_attestations-0.0.19.tar.gz.publish.attestation", github_claims()),
+        ("gitlab_oidc_project-0.0.3.tar.gz.publish.attestation", gitlab_claims()),
+    ],
+)
 def test_stand_in_certificates_have_the_shape_of_real_ones(
-    fixture: str, claims: dict[str, Any], standin: SigstoreStandIn, issuer: OidcIssuer,
+    fixture: str,
+    claims: dict[str, Any],
+    standin: SigstoreStandIn,
+    issuer: OidcIssuer,
 ) -> None:
     """Golden comparison: the same extensions, criticality and value encodings as Fulcio's."""
     from cryptography import x509
@@ -678,8 +855,11 @@ def test_stand_in_certificates_have_the_shape_of_real_ones(
     if not REAL.is_dir():
         pytest.skip(f"real attestation fixtures not found at {REAL}")
     real = Attestation.model_validate_json((REAL / fixture).read_text())
-    ours = Attestation.model_validate_json(sign_statement(
-        standin, issuer, "pkg-1.0.tar.gz", "c" * 64, attestations.PUBLISH_PREDICATE, claims))
+    ours = Attestation.model_validate_json(
+        sign_statement(
+            standin, issuer, "pkg-1.0.tar.gz", "c" * 64, attestations.PUBLISH_PREDICATE, claims
+        )
+    )
 
     def shape(model: Any) -> list[tuple[str, bool, str]]:
         cert = x509.load_der_x509_certificate(model.verification_material.certificate)
@@ -701,25 +881,33 @@ def test_stand_in_maps_claims_like_fulcio(standin: SigstoreStandIn, issuer: Oidc
     from pypi_attestations import Attestation
 
     claims = github_claims(workflow="publish.yml", caller="release.yml")
-    model = Attestation.model_validate_json(sign_statement(
-        standin, issuer, "pkg-1.0.tar.gz", "c" * 64, attestations.PUBLISH_PREDICATE, claims))
+    model = Attestation.model_validate_json(
+        sign_statement(
+            standin, issuer, "pkg-1.0.tar.gz", "c" * 64, attestations.PUBLISH_PREDICATE, claims
+        )
+    )
     got = model.certificate_claims
     assert got[FULCIO_OIDS["build signer uri"]] == (
-        "https://github.com/octo/pkg/.github/workflows/publish.yml@refs/tags/v1.0.0")
+        "https://github.com/octo/pkg/.github/workflows/publish.yml@refs/tags/v1.0.0"
+    )
     assert got[FULCIO_OIDS["build config uri"]] == (
-        "https://github.com/octo/pkg/.github/workflows/release.yml@refs/tags/v1.0.0")
+        "https://github.com/octo/pkg/.github/workflows/release.yml@refs/tags/v1.0.0"
+    )
     assert got[FULCIO_OIDS["source repository uri"]] == "https://github.com/octo/pkg"
     assert got[FULCIO_OIDS["run invocation uri"]] == (
-        "https://github.com/octo/pkg/actions/runs/9876543210/attempts/1")
+        "https://github.com/octo/pkg/actions/runs/9876543210/attempts/1"
+    )
 
 
 # -- real attestations from the public Sigstore instance ---------------------------------------
 
 REAL_CASES = {
-    "pypi_attestations-0.0.19.tar.gz": ("GitHub", "trailofbits/pypi-attestations",
-                                        "release.yml"),
-    "gitlab_oidc_project-0.0.3.tar.gz": ("GitLab", "facutuesca/gitlab-oidc-project",
-                                         ".gitlab-ci.yml"),
+    "pypi_attestations-0.0.19.tar.gz": ("GitHub", "trailofbits/pypi-attestations", "release.yml"),
+    "gitlab_oidc_project-0.0.3.tar.gz": (
+        "GitLab",
+        "facutuesca/gitlab-oidc-project",
+        ".gitlab-ci.yml",
+    ),
 }
 
 
@@ -734,14 +922,17 @@ def real_identity(kind: str, repository: str, workflow: str) -> Any:
 @pytest.fixture(scope="module")
 def production_root() -> Any:
     if not REAL.is_dir():
-        pytest.skip(f"real attestation fixtures not found at {REAL} (the shared folder "
-                    "beside the repository)")
+        pytest.skip(
+            f"real attestation fixtures not found at {REAL} (the shared folder "
+            "beside the repository)"
+        )
     return attestation_check.production_trusted_root()
 
 
 @pytest.mark.parametrize("filename", sorted(REAL_CASES))
 def test_real_attestations_verify_with_their_identity_only(
-    filename: str, production_root: Any,
+    filename: str,
+    production_root: Any,
 ) -> None:
     kind, repository, workflow = REAL_CASES[filename]
     data = (REAL / filename).read_bytes()
@@ -749,13 +940,22 @@ def test_real_attestations_verify_with_their_identity_only(
     sha256 = hashlib.sha256(data).hexdigest()
 
     def check(identity: Any, digest: str = sha256) -> str:
-        return verify_attestation(text, identity=identity, filename=filename, sha256=digest,
-                                  trusted_root=production_root, index="pypi.org")
+        return verify_attestation(
+            text,
+            identity=identity,
+            filename=filename,
+            sha256=digest,
+            trusted_root=production_root,
+            index="pypi.org",
+        )
 
     assert check(real_identity(kind, repository, workflow)) == attestations.PUBLISH_PREDICATE
 
-    with pytest.raises(AttestationError, match=f"signed in repository {repository}, but the "
-                       "trusted publisher is repository someone/else"):
+    with pytest.raises(
+        AttestationError,
+        match=f"signed in repository {repository}, but the "
+        "trusted publisher is repository someone/else",
+    ):
         check(real_identity(kind, "someone/else", workflow))
     with pytest.raises(AttestationError, match="it was signed by workflow "):
         check(real_identity(kind, repository, "other.yml"))
@@ -767,10 +967,15 @@ def test_real_attestations_verify_with_their_identity_only(
 
     # The PyPI oracle agrees, offline, on the same root.
     identity = real_identity(kind, repository, workflow)
-    assert attestation_check.verify_upload_attestations(
-        identity, filename, data, f"[{text}]", trusted_root=production_root) is None
+    assert (
+        attestation_check.verify_upload_attestations(
+            identity, filename, data, f"[{text}]", trusted_root=production_root
+        )
+        is None
+    )
     refused = attestation_check.verify_upload_attestations(
-        identity, filename, bytes(changed), f"[{text}]", trusted_root=production_root)
+        identity, filename, bytes(changed), f"[{text}]", trusted_root=production_root
+    )
     assert refused is not None and "subject does not match distribution digest" in refused
 
 
@@ -783,19 +988,30 @@ def test_real_provenance_object(production_root: Any) -> None:
     [bundle] = provenance.attestation_bundles
     sha256 = hashlib.sha256((REAL / filename).read_bytes()).hexdigest()
     for attestation in bundle.attestations:
-        assert verify_attestation(attestation, identity=bundle.publisher, filename=filename,
-                                  sha256=sha256, trusted_root=production_root)
+        assert verify_attestation(
+            attestation,
+            identity=bundle.publisher,
+            filename=filename,
+            sha256=sha256,
+            trusted_root=production_root,
+        )
 
 
 def test_stand_in_material_never_passes_as_production(
-    standin: SigstoreStandIn, issuer: OidcIssuer, production_root: Any,
+    standin: SigstoreStandIn,
+    issuer: OidcIssuer,
+    production_root: Any,
 ) -> None:
     from pypi_attestations import GitHubPublisher
 
-    text = sign_statement(standin, issuer, "pkg-1.0.tar.gz", "c" * 64,
-                          attestations.PUBLISH_PREDICATE)
+    text = sign_statement(
+        standin, issuer, "pkg-1.0.tar.gz", "c" * 64, attestations.PUBLISH_PREDICATE
+    )
     with pytest.raises(AttestationError, match="not signed with a certificate from the Sigstore"):
-        verify_attestation(text, identity=GitHubPublisher(repository="octo/pkg",
-                                                          workflow="release.yml"),
-                           filename="pkg-1.0.tar.gz", sha256="c" * 64,
-                           trusted_root=production_root)
+        verify_attestation(
+            text,
+            identity=GitHubPublisher(repository="octo/pkg", workflow="release.yml"),
+            filename="pkg-1.0.tar.gz",
+            sha256="c" * 64,
+            trusted_root=production_root,
+        )

@@ -71,11 +71,18 @@ def closed_port() -> int:
 
 
 def test_the_environment_is_read_once_into_frozen_values(tmp_path: Path) -> None:
-    env = CiEnvironment.read({
-        "GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(tmp_path / "o"),
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "s"), "GITHUB_WORKSPACE": str(tmp_path),
-        "GITHUB_REPOSITORY": "octo/x", "RUNNER_TEMP": str(tmp_path / "t"),
-        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-secret", "PYPI_ID_TOKEN": "a.b.c"})
+    env = CiEnvironment.read(
+        {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_OUTPUT": str(tmp_path / "o"),
+            "GITHUB_STEP_SUMMARY": str(tmp_path / "s"),
+            "GITHUB_WORKSPACE": str(tmp_path),
+            "GITHUB_REPOSITORY": "octo/x",
+            "RUNNER_TEMP": str(tmp_path / "t"),
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-secret",
+            "PYPI_ID_TOKEN": "a.b.c",
+        }
+    )
     assert env.ci is ci.GITHUB and env.github is not None
     assert env.github.output_file == tmp_path / "o" and env.runner_temp == tmp_path / "t"
     assert set(env.secrets()) == {"request-secret", "a.b.c"}
@@ -92,8 +99,7 @@ def test_github_token_from_its_request_endpoint(github: OidcIssuer) -> None:
     before = len(github.requests)
     found = token("pypi", github.github_environ())
     assert found.ci is ci.GITHUB
-    assert (found.claims["aud"], found.claims["repository"]) == ("pypi",
-                                                                 "octo-org/sampleproject")
+    assert (found.claims["aud"], found.claims["repository"]) == ("pypi", "octo-org/sampleproject")
     assert found.jwt == github.issued[-1]
     assert found.source.startswith("ACTIONS_ID_TOKEN_REQUEST_URL (http://127.0.0.1:")
     request = github.requests[before]
@@ -115,36 +121,48 @@ def test_missing_permission(github: OidcIssuer) -> None:
     assert (error.problem, error.ci) == (Problem.PERMISSION, ci.GITHUB)
     assert error.message == (
         "GitHub Actions (GITHUB_ACTIONS=true): this job may not request an OIDC token "
-        "(ACTIONS_ID_TOKEN_REQUEST_TOKEN and ACTIONS_ID_TOKEN_REQUEST_URL are not set)")
+        "(ACTIONS_ID_TOKEN_REQUEST_TOKEN and ACTIONS_ID_TOKEN_REQUEST_URL are not set)"
+    )
     assert "id-token: write" in ci.advice_for(error, "pypi")
 
 
 def _event(tmp_path: Path, head: str, fork: bool) -> str:
     event = tmp_path / "event.json"
-    event.write_text(json.dumps({"pull_request": {
-        "head": {"repo": {"full_name": head, "fork": fork}},
-        "base": {"repo": {"full_name": "octo-org/sampleproject", "fork": False}}}}))
+    event.write_text(
+        json.dumps(
+            {
+                "pull_request": {
+                    "head": {"repo": {"full_name": head, "fork": fork}},
+                    "base": {"repo": {"full_name": "octo-org/sampleproject", "fork": False}},
+                }
+            }
+        )
+    )
     return str(event)
 
 
 def test_pull_request_from_a_fork(github: OidcIssuer, tmp_path: Path) -> None:
-    environ = github.github_environ(GITHUB_EVENT_NAME="pull_request",
-                                    GITHUB_EVENT_PATH=_event(tmp_path, "mallory/sampleproject",
-                                                             True))
+    environ = github.github_environ(
+        GITHUB_EVENT_NAME="pull_request",
+        GITHUB_EVENT_PATH=_event(tmp_path, "mallory/sampleproject", True),
+    )
     del environ["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]
     error = fails("pypi", environ)
     assert error.problem is Problem.FORK_PULL_REQUEST
-    assert "pull request from a fork (mallory/sampleproject → octo-org/sampleproject)" in \
-        error.message
+    assert (
+        "pull request from a fork (mallory/sampleproject → octo-org/sampleproject)" in error.message
+    )
     assert "workflow_dispatch" in ci.advice_for(error, "pypi")
 
 
 def test_same_repository_pull_request_is_a_permission_problem(
-    github: OidcIssuer, tmp_path: Path,
+    github: OidcIssuer,
+    tmp_path: Path,
 ) -> None:
-    environ = github.github_environ(GITHUB_EVENT_NAME="pull_request",
-                                    GITHUB_EVENT_PATH=_event(tmp_path, "octo-org/sampleproject",
-                                                             False))
+    environ = github.github_environ(
+        GITHUB_EVENT_NAME="pull_request",
+        GITHUB_EVENT_PATH=_event(tmp_path, "octo-org/sampleproject", False),
+    )
     del environ["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]
     assert fails("pypi", environ).problem is Problem.PERMISSION
 
@@ -169,8 +187,9 @@ def test_slow_token_service_is_bounded(fresh_github: OidcIssuer) -> None:
     assert "ACTIONS_ID_TOKEN_REQUEST_URL" in error.message
 
 
-@pytest.mark.parametrize(("status", "body"), [(500, '{"message": "internal error"}'),
-                                              (401, '{"message": "bad token"}')])
+@pytest.mark.parametrize(
+    ("status", "body"), [(500, '{"message": "internal error"}'), (401, '{"message": "bad token"}')]
+)
 def test_token_service_refuses(fresh_github: OidcIssuer, status: int, body: str) -> None:
     fresh_github.fail_with = (status, body)
     error = fails("pypi", fresh_github.github_environ())
@@ -188,8 +207,11 @@ def test_malformed_answer(fresh_github: OidcIssuer) -> None:
 def test_gitlab_token_from_its_variable(gitlab: OidcIssuer, _no_cloud: list[str]) -> None:
     environ = gitlab.gitlab_environ()
     found = token("pypi", environ)
-    assert (found.ci, found.source, found.jwt) == (ci.GITLAB, "PYPI_ID_TOKEN",
-                                                   environ["PYPI_ID_TOKEN"])
+    assert (found.ci, found.source, found.jwt) == (
+        ci.GITLAB,
+        "PYPI_ID_TOKEN",
+        environ["PYPI_ID_TOKEN"],
+    )
     assert found.claims["project_path"] == "octo-group/sampleproject"
     assert _no_cloud == []  # a GitLab.com runner is a GCE VM: its metadata is not asked
 
@@ -197,8 +219,10 @@ def test_gitlab_token_from_its_variable(gitlab: OidcIssuer, _no_cloud: list[str]
 def test_gitlab_variable_missing(gitlab: OidcIssuer) -> None:
     error = fails("testpypi", gitlab.gitlab_environ(audiences=("sigstore",)))
     assert error.problem is Problem.MISSING_TOKEN
-    assert error.message == ("GitLab CI/CD (GITLAB_CI=true): no ID token for audience "
-                             "'testpypi': the variable TESTPYPI_ID_TOKEN is not set")
+    assert error.message == (
+        "GitLab CI/CD (GITLAB_CI=true): no ID token for audience "
+        "'testpypi': the variable TESTPYPI_ID_TOKEN is not set"
+    )
     assert "`id_tokens:` → `TESTPYPI_ID_TOKEN:`" in ci.advice_for(error, "testpypi")
 
 
@@ -223,8 +247,9 @@ def test_no_ci_at_all_asks_id_then_says_what_each_ci_needs(_no_cloud: list[str])
 
 
 def test_google_cloud_through_id(gitlab: OidcIssuer, monkeypatch: pytest.MonkeyPatch) -> None:
-    google = gitlab.issue("pypi", claims={"iss": "https://accounts.google.com",
-                                          "email": "ci@p.iam"})
+    google = gitlab.issue(
+        "pypi", claims={"iss": "https://accounts.google.com", "email": "ci@p.iam"}
+    )
     monkeypatch.setattr(id_lib, "detect_credential", lambda audience: google)
     assert token("pypi", {}).ci is ci.GOOGLE
 
@@ -236,11 +261,18 @@ def test_buildkite_without_its_agent(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "`buildkite-agent` is not on PATH" in error.message
 
 
-@pytest.mark.parametrize(("variable", "tool", "expected"), [
-    ("CIRCLECI", "circleci", "circleci"), ("BUILDKITE", "buildkite-agent", "buildkite")])
-def test_the_ci_tool_gives_the_token(tmp_path: Path, gitlab: OidcIssuer, variable: str,
-                                     tool: str, expected: str,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("variable", "tool", "expected"),
+    [("CIRCLECI", "circleci", "circleci"), ("BUILDKITE", "buildkite-agent", "buildkite")],
+)
+def test_the_ci_tool_gives_the_token(
+    tmp_path: Path,
+    gitlab: OidcIssuer,
+    variable: str,
+    tool: str,
+    expected: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     issued = gitlab.issue("pypi", claims={"iss": "https://oidc.circleci.com"})
     script = tmp_path / tool
     script.write_text(f'#!/bin/sh\necho "$@" > {tmp_path}/args\necho {issued}\n')
@@ -251,8 +283,7 @@ def test_the_ci_tool_gives_the_token(tmp_path: Path, gitlab: OidcIssuer, variabl
     assert "pypi" in (tmp_path / "args").read_text()
 
 
-def test_a_failing_tool_says_what_it_said(tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_tool_says_what_it_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     script = tmp_path / "circleci"
     script.write_text("#!/bin/sh\necho 'not in a job' >&2\nexit 3\n")
     script.chmod(0o755)
@@ -264,10 +295,15 @@ def test_a_failing_tool_says_what_it_said(tmp_path: Path,
 # -- claims ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("audience", "variable"), [
-    ("pypi", "PYPI_ID_TOKEN"), ("testpypi", "TESTPYPI_ID_TOKEN"),
-    ("https://x.example/aud", "HTTPS___X_EXAMPLE_AUD_ID_TOKEN"), ("1pypi", "_PYPI_ID_TOKEN"),
-])
+@pytest.mark.parametrize(
+    ("audience", "variable"),
+    [
+        ("pypi", "PYPI_ID_TOKEN"),
+        ("testpypi", "TESTPYPI_ID_TOKEN"),
+        ("https://x.example/aud", "HTTPS___X_EXAMPLE_AUD_ID_TOKEN"),
+        ("1pypi", "_PYPI_ID_TOKEN"),
+    ],
+)
 def test_gitlab_variable_names(audience: str, variable: str) -> None:
     assert ci.gitlab_variable(audience) == variable
 
@@ -280,16 +316,34 @@ def test_claims_and_the_identity_they_name() -> None:
     with pytest.raises(ValueError, match="not a JSON object"):
         ci.decode_claims("eyJhbGciOiJSUzI1NiJ9.WzFd.sig")  # payload [1]
     called = "octo/x/.github/workflows/release.yml@refs/tags/v1"
-    direct = Identity("GitHub Actions", "github", {
-        "repository": "octo/x", "job_workflow_ref": called, "workflow_ref": called,
-        "environment": "pypi"})
-    assert (direct.repository, direct.workflow, direct.environment) == ("octo/x", "release.yml",
-                                                                        "pypi")
+    direct = Identity(
+        "GitHub Actions",
+        "github",
+        {
+            "repository": "octo/x",
+            "job_workflow_ref": called,
+            "workflow_ref": called,
+            "environment": "pypi",
+        },
+    )
+    assert (direct.repository, direct.workflow, direct.environment) == (
+        "octo/x",
+        "release.yml",
+        "pypi",
+    )
     assert direct.reusable_workflow is None
-    reusable = Identity("GitHub Actions", "github", {
-        "job_workflow_ref": called, "workflow_ref": "octo/x/.github/workflows/ci.yml@refs/x"})
-    assert reusable.reusable_workflow == ("octo/x/.github/workflows/release.yml",
-                                          "octo/x/.github/workflows/ci.yml")
-    gitlab = Identity("GitLab CI/CD", "gitlab", {
-        "project_path": "g/p", "ci_config_ref_uri": "gitlab.com/g/p//.gitlab-ci.yml@refs/x"})
+    reusable = Identity(
+        "GitHub Actions",
+        "github",
+        {"job_workflow_ref": called, "workflow_ref": "octo/x/.github/workflows/ci.yml@refs/x"},
+    )
+    assert reusable.reusable_workflow == (
+        "octo/x/.github/workflows/release.yml",
+        "octo/x/.github/workflows/ci.yml",
+    )
+    gitlab = Identity(
+        "GitLab CI/CD",
+        "gitlab",
+        {"project_path": "g/p", "ci_config_ref_uri": "gitlab.com/g/p//.gitlab-ci.yml@refs/x"},
+    )
     assert (gitlab.repository, gitlab.workflow) == ("g/p", ".gitlab-ci.yml")

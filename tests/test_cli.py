@@ -10,10 +10,12 @@ def test_input_error_is_annotated_under_github_only() -> None:
     assert main(["--dry-run", "perhaps"], {"GITHUB_ACTIONS": "true"}, stdout=out, stderr=err) == 2
     assert "input 'dry-run' must be true or false" in err.getvalue()
     # One annotation, through the same reporters as every other error.
-    assert out.getvalue().startswith("::error title=publish-action failed (exit code 2)::error: "
-                                     "input 'dry-run'")
+    assert out.getvalue().startswith(
+        "::error title=publish-action failed (exit code 2)::error: input 'dry-run'"
+    )
     assert [ln for ln in out.getvalue().splitlines() if ln.startswith("::")] == [
-        out.getvalue().splitlines()[0]]
+        out.getvalue().splitlines()[0]
+    ]
     out2 = io.StringIO()
     assert main(["--dry-run", "perhaps"], {}, stdout=out2, stderr=io.StringIO()) == 2
     assert "::" not in out2.getvalue()  # no workflow command outside GitHub
@@ -21,7 +23,7 @@ def test_input_error_is_annotated_under_github_only() -> None:
 
 
 def test_internal_error_prints_traceback_and_exits_1(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import publish_action.pipeline as publish_module
+    import publish_action.pipeline.run as publish_module
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom")

@@ -30,8 +30,9 @@ def test_real_builds_are_inspected(tmp_path: Path) -> None:
 
 
 def test_minimal_spec_files_are_accepted(tmp_path: Path) -> None:
-    dists = inspect([write_wheel(tmp_path, "mini", "1.0"), write_sdist(tmp_path, "mini", "1.0")],
-                    verify=True)
+    dists = inspect(
+        [write_wheel(tmp_path, "mini", "1.0"), write_sdist(tmp_path, "mini", "1.0")], verify=True
+    )
     assert [d.kind for d in dists] == ["wheel", "sdist"]
 
 
@@ -43,7 +44,10 @@ def test_discover_ignores_other_files_and_lists_them(tmp_path: Path) -> None:
     found = discover(tmp_path)
     assert [p.name for p in found.distributions] == ["a-1.0-py3-none-any.whl"]
     assert {p.name for p in found.ignored} == {
-        ".gitignore", "sub", "a-1.0-py3-none-any.whl.publish.attestation"}
+        ".gitignore",
+        "sub",
+        "a-1.0-py3-none-any.whl.publish.attestation",
+    }
 
 
 def test_empty_or_missing_folder_is_an_input_error(tmp_path: Path) -> None:
@@ -69,9 +73,12 @@ def test_every_problem_is_reported_together(tmp_path: Path) -> None:
     corrupt = tmp_path / "broken-1.0-py3-none-any.whl"
     corrupt.write_bytes(b"not a zip")
     mismatch = write_wheel(tmp_path, "named", "2.0", METADATA.format(name="other", version="3.0"))
-    bad = write_wheel(tmp_path, "badmeta", "1.0",
-                      "Metadata-Version: 2.1\nName: badmeta\nVersion: 1.0\n"
-                      "Requires-Python: >=3.8,not-a-spec\n")
+    bad = write_wheel(
+        tmp_path,
+        "badmeta",
+        "1.0",
+        "Metadata-Version: 2.1\nName: badmeta\nVersion: 1.0\nRequires-Python: >=3.8,not-a-spec\n",
+    )
     good = write_sdist(tmp_path, "fine", "1.0")
     with pytest.raises(DistributionError) as info:
         inspect([corrupt, mismatch, bad, good], verify=True)
@@ -79,11 +86,14 @@ def test_every_problem_is_reported_together(tmp_path: Path) -> None:
     assert error.exit_code is ExitCode.DISTRIBUTION
     text = "\n".join(error.details)
     assert "broken-1.0-py3-none-any.whl: not a zip archive" in text
-    assert ("named-2.0-py3-none-any.whl: named-2.0.dist-info/METADATA: file name says project "
-            "'named'") in text
+    assert (
+        "named-2.0-py3-none-any.whl: named-2.0.dist-info/METADATA: file name says project 'named'"
+    ) in text
     assert "metadata Version is '3.0'" in text
-    assert ("badmeta-1.0-py3-none-any.whl: badmeta-1.0.dist-info/METADATA: metadata: "
-            "'>=3.8,not-a-spec' is invalid for 'requires-python'") in text
+    assert (
+        "badmeta-1.0-py3-none-any.whl: badmeta-1.0.dist-info/METADATA: metadata: "
+        "'>=3.8,not-a-spec' is invalid for 'requires-python'"
+    ) in text
     assert "fine" not in text
     assert "3 of 4" in error.message
 
@@ -102,8 +112,12 @@ def test_missing_metadata_and_bad_filename(tmp_path: Path) -> None:
 
 
 def test_verify_metadata_false_skips_validation_not_integrity(tmp_path: Path) -> None:
-    lax = write_wheel(tmp_path, "lax", "1.0",
-                      "Metadata-Version: 2.1\nName: lax\nVersion: 1.0\nRequires-Python: nonsense\n")
+    lax = write_wheel(
+        tmp_path,
+        "lax",
+        "1.0",
+        "Metadata-Version: 2.1\nName: lax\nVersion: 1.0\nRequires-Python: nonsense\n",
+    )
     assert inspect([lax], verify=False)[0].project == "lax"
     with pytest.raises(DistributionError):
         inspect([lax], verify=True)
@@ -115,8 +129,12 @@ def test_verify_metadata_false_skips_validation_not_integrity(tmp_path: Path) ->
 
 
 def test_corrupt_deflate_stream_is_a_distribution_error(tmp_path: Path) -> None:
-    path = write_wheel(tmp_path, "deflated", "1.0",
-                       METADATA.format(name="deflated", version="1.0") + "Description: x\n" * 50)
+    path = write_wheel(
+        tmp_path,
+        "deflated",
+        "1.0",
+        METADATA.format(name="deflated", version="1.0") + "Description: x\n" * 50,
+    )
     data = bytearray(path.read_bytes())
     name = b"deflated-1.0.dist-info/METADATA"
     start = data.index(name) + len(name)

@@ -57,9 +57,9 @@ def run_of(env: dict[str, str]) -> GitHubRun:
     return run
 
 
-def make(tmp_path: Path, redactor: Redactor | None = None, **kwargs: object) -> tuple[
-    github.GitHubReporter, io.StringIO, dict[str, str]
-]:
+def make(
+    tmp_path: Path, redactor: Redactor | None = None, **kwargs: object
+) -> tuple[github.GitHubReporter, io.StringIO, dict[str, str]]:
     env = {
         "GITHUB_ACTIONS": "true",
         "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
@@ -68,8 +68,11 @@ def make(tmp_path: Path, redactor: Redactor | None = None, **kwargs: object) -> 
     }
     out = io.StringIO()
     reporter = github.GitHubReporter(
-        redactor or Redactor(), run_of(env), out=out,
-        packages_dir=tmp_path / "ws" / "dist", **kwargs,  # type: ignore[arg-type]
+        redactor or Redactor(),
+        run_of(env),
+        out=out,
+        packages_dir=tmp_path / "ws" / "dist",
+        **kwargs,  # type: ignore[arg-type]
     )
     return reporter, out, env
 
@@ -164,8 +167,11 @@ def test_cli_masks_the_password_before_it_prints_anything(tmp_path: Path) -> Non
         (tmp_path / "temp" / "publish-action-report.json").read_text(encoding="utf-8"),
     ]
     assert all("s3cret-password-xyz" not in text for text in written)
-    assert re.search(r"^::error title=publish-action failed \(exit code 6\)::error: ",
-                     out.getvalue(), re.MULTILINE)
+    assert re.search(
+        r"^::error title=publish-action failed \(exit code 6\)::error: ",
+        out.getvalue(),
+        re.MULTILINE,
+    )
     outputs = parse_outputs((tmp_path / "output.txt").read_text(encoding="utf-8"))
     assert outputs["exit-code"] == "6"
     assert outputs["report-path"] == str(tmp_path / "temp" / "publish-action-report.json")
@@ -181,11 +187,16 @@ def test_failed_and_mismatched_files_get_error_annotations_naming_the_file(
     result = RunResult(
         (
             outcome("demo-1.0.tar.gz", Status.UPLOADED),
-            outcome("demo-1.0-py3-none-any.whl", Status.MISMATCH,
-                    "different content on the index", remote="sha256=" + "9" * 64),
+            outcome(
+                "demo-1.0-py3-none-any.whl",
+                Status.MISMATCH,
+                "different content on the index",
+                remote="sha256=" + "9" * 64,
+            ),
             outcome("demo-2.0.tar.gz", Status.FAILED, "400 Bad Request: invalid, sorry"),
         ),
-        exit_code=4, seconds=1.0,
+        exit_code=4,
+        seconds=1.0,
     )
     reporter.finish(result)
     lines = out.getvalue().splitlines()
@@ -209,18 +220,23 @@ def test_warnings_name_the_file_and_the_run_error_is_one_annotation(tmp_path: Pa
     reporter.warning("no index-url known")
     reporter.failed(AuthError("the index refused hunter2-password", advice="check: the token"))
     lines = out.getvalue().splitlines()[1:]  # after the mask
-    assert lines[0] == ("::warning file=dist/demo-1.0.tar.gz,title=publish-action%3A "
-                        "demo-1.0.tar.gz::same name, different content; skipped")
+    assert lines[0] == (
+        "::warning file=dist/demo-1.0.tar.gz,title=publish-action%3A "
+        "demo-1.0.tar.gz::same name, different content; skipped"
+    )
     assert lines[1] == "::warning title=publish-action::no index-url known"
-    assert lines[2] == ("::error title=publish-action failed (exit code 5)::"
-                        "error: the index refused ***%0Ahint: check: the token")
+    assert lines[2] == (
+        "::error title=publish-action failed (exit code 5)::"
+        "error: the index refused ***%0Ahint: check: the token"
+    )
 
 
 def test_a_path_outside_the_workspace_stays_absolute(tmp_path: Path) -> None:
     env = {"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(tmp_path / "ws")}
     out = io.StringIO()
-    reporter = github.GitHubReporter(Redactor(), run_of(env), out=out,
-                                     packages_dir=tmp_path / "elsewhere")
+    reporter = github.GitHubReporter(
+        Redactor(), run_of(env), out=out, packages_dir=tmp_path / "elsewhere"
+    )
     reporter.warning("w", filename="x.whl")
     expected = github.escape_property((tmp_path / "elsewhere" / "x.whl").as_posix())
     assert f"file={expected}," in out.getvalue()
@@ -266,10 +282,16 @@ def full_result() -> RunResult:
             outcome("demo-1.0.tar.gz", Status.UPLOADED),
             outcome("demo-1.0-py3-none-any.whl", Status.UPLOADED),
             outcome("demo-0.9.tar.gz", Status.SKIPPED_IDENTICAL, "already on the index"),
-            outcome("demo-0.8.tar.gz", Status.SKIPPED_EXISTING, "different | content",
-                    remote="sha256=" + "9" * 64),
+            outcome(
+                "demo-0.8.tar.gz",
+                Status.SKIPPED_EXISTING,
+                "different | content",
+                remote="sha256=" + "9" * 64,
+            ),
         ),
-        exit_code=0, seconds=2.5, repository_url="https://user:pw@upload.example/legacy/",
+        exit_code=0,
+        seconds=2.5,
+        repository_url="https://user:pw@upload.example/legacy/",
     )
 
 
@@ -294,10 +316,15 @@ def test_outputs_file_has_counts_files_and_report_path(tmp_path: Path) -> None:
 def test_failed_output_counts_mismatched_failed_and_not_attempted(tmp_path: Path) -> None:
     reporter, _, env = make(tmp_path)
     result = RunResult(
-        (outcome("a-1.tar.gz", Status.MISMATCH), outcome("a-1-py3-none-any.whl",
-                                                         Status.NOT_ATTEMPTED),
-         outcome("b-1.tar.gz", Status.FAILED), outcome("c-1.tar.gz", Status.SKIPPED_IDENTICAL)),
-        exit_code=4, seconds=0.2, error=MismatchError("1 file(s) differ"),
+        (
+            outcome("a-1.tar.gz", Status.MISMATCH),
+            outcome("a-1-py3-none-any.whl", Status.NOT_ATTEMPTED),
+            outcome("b-1.tar.gz", Status.FAILED),
+            outcome("c-1.tar.gz", Status.SKIPPED_IDENTICAL),
+        ),
+        exit_code=4,
+        seconds=0.2,
+        error=MismatchError("1 file(s) differ"),
     )
     reporter.finish(result)
     outputs = parse_outputs(Path(env["GITHUB_OUTPUT"]).read_text(encoding="utf-8"))
@@ -311,14 +338,17 @@ def test_summary_table_lists_every_file_with_outcome_size_and_sha256(tmp_path: P
     reporter.finish(dataclasses.replace(full_result(), report_path=tmp_path / "r.json"))
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
     assert summary.startswith(
-        "### ✅ publish-action: 2 uploaded, 2 already on the index, 0 failed\n")
+        "### ✅ publish-action: 2 uploaded, 2 already on the index, 0 failed\n"
+    )
     assert "Index `https://upload.example/legacy/`" in summary  # credentials never shown
     assert "pw@" not in summary
     assert "| File | Outcome | Size | SHA-256 | Details |" in summary
     assert f"| `demo-1.0.tar.gz` | ✅ uploaded | 2.5 MB | `{'a' * 64}` |  |" in summary
     assert "| `demo-0.9.tar.gz` | ⏭️ skipped-identical | 2.5 MB |" in summary
-    assert (f"| `demo-0.8.tar.gz` | ⚠️ skipped-existing | 2.5 MB | `{'a' * 64}` "
-            f"| different \\| content; index has sha256={'9' * 64} |") in summary
+    assert (
+        f"| `demo-0.8.tar.gz` | ⚠️ skipped-existing | 2.5 MB | `{'a' * 64}` "
+        f"| different \\| content; index has sha256={'9' * 64} |"
+    ) in summary
     rows = [line for line in summary.splitlines() if line.startswith("| `")]
     assert len(rows) == 4
     assert f"JSON report: `{tmp_path / 'r.json'}`" in summary
@@ -329,8 +359,11 @@ def test_summary_of_a_failed_dry_run_shows_the_error_redacted(tmp_path: Path) ->
     redactor.add("tok-abcdef")
     reporter, _, env = make(tmp_path, redactor)
     result = RunResult(
-        (outcome("demo-1.0.tar.gz", Status.WOULD_UPLOAD),), exit_code=5, seconds=0.1,
-        dry_run=True, error=AuthError("refused <tok-abcdef>"),
+        (outcome("demo-1.0.tar.gz", Status.WOULD_UPLOAD),),
+        exit_code=5,
+        seconds=0.1,
+        dry_run=True,
+        error=AuthError("refused <tok-abcdef>"),
     )
     reporter.finish(result)
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
@@ -352,8 +385,9 @@ def test_unwritable_output_file_is_a_warning_not_a_crash(tmp_path: Path) -> None
     env = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(tmp_path / "missing" / "out.txt")}
     out = io.StringIO()
     github.GitHubReporter(Redactor(), run_of(env), out=out).finish(full_result())
-    assert out.getvalue().startswith("::warning title=publish-action::could not write "
-                                     "GITHUB_OUTPUT")
+    assert out.getvalue().startswith(
+        "::warning title=publish-action::could not write GITHUB_OUTPUT"
+    )
 
 
 # -- only under GitHub ------------------------------------------------------------------------
@@ -372,13 +406,18 @@ def _settings(tmp_path: Path) -> Settings:
 def test_build_reporter_adds_github_first_only_under_github(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     plain = reporters.build_reporter(
-        settings, CiEnvironment.read({"GITHUB_OUTPUT": str(tmp_path / "o")}), Redactor(),
-        out=io.StringIO(), err=io.StringIO())
+        settings,
+        CiEnvironment.read({"GITHUB_OUTPUT": str(tmp_path / "o")}),
+        Redactor(),
+        out=io.StringIO(),
+        err=io.StringIO(),
+    )
     assert isinstance(plain, FanOut)
     assert [type(r).__name__ for r in plain.reporters] == ["ConsoleReporter"]
     env = {"GITHUB_ACTIONS": "true", "RUNNER_TEMP": str(tmp_path)}
-    under = reporters.build_reporter(settings, CiEnvironment.read(env), Redactor(),
-                                     out=io.StringIO(), err=io.StringIO())
+    under = reporters.build_reporter(
+        settings, CiEnvironment.read(env), Redactor(), out=io.StringIO(), err=io.StringIO()
+    )
     assert isinstance(under, FanOut)
     assert [type(r).__name__ for r in under.reporters] == ["GitHubReporter", "ConsoleReporter"]
     assert under.report is not None and under.report.path.parent == tmp_path
@@ -392,8 +431,9 @@ def test_report_path_under_github_is_unique_per_run_in_a_job(tmp_path: Path) -> 
     first.write_text("{}", encoding="utf-8")
     second = reporters.report_path(settings, CiEnvironment.read(env))
     assert second == tmp_path / "publish-action-report-2.json"
-    assert reporters.report_path(settings, CiEnvironment.read({"RUNNER_TEMP": str(tmp_path)})) \
-        is None
+    assert (
+        reporters.report_path(settings, CiEnvironment.read({"RUNNER_TEMP": str(tmp_path)})) is None
+    )
 
 
 def test_outside_github_no_workflow_command_is_printed(tmp_path: Path) -> None:
@@ -401,8 +441,11 @@ def test_outside_github_no_workflow_command_is_printed(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     dist.mkdir()
     (dist / "not-a-dist.txt").write_text("x", encoding="utf-8")
-    env = {"GITHUB_OUTPUT": str(tmp_path / "out.txt"), "INPUT_PASSWORD": "pw-123456",
-           "INPUT_PACKAGES-DIR": str(dist)}
+    env = {
+        "GITHUB_OUTPUT": str(tmp_path / "out.txt"),
+        "INPUT_PASSWORD": "pw-123456",
+        "INPUT_PACKAGES-DIR": str(dist),
+    }
     out, err = io.StringIO(), io.StringIO()
     code = cli.main([], env, stdout=out, stderr=err)
     assert code == 2  # no distributions

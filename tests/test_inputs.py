@@ -22,7 +22,12 @@ def test_defaults_match_gh_action_pypi_publish() -> None:
     assert s.packages_dir == Path("dist")
     assert s.on_existing is OnExisting.SKIP_IDENTICAL
     assert (s.dry_run, s.verify_metadata, s.print_hash, s.verbose, s.confirm) == (
-        False, True, True, False, True)
+        False,
+        True,
+        True,
+        False,
+        True,
+    )
     assert s.trusted_publishing is TrustedPublishing.AUTO
     assert s.attestations is Attestations.AUTO
 
@@ -39,8 +44,10 @@ def test_flag_beats_environment_and_empty_means_unset() -> None:
     assert s.packages_dir == Path("from-flag")
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("TRUE", True), ("yes", True), ("1", True),
-                                                ("False", False), ("no", False), ("0", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("TRUE", True), ("yes", True), ("1", True), ("False", False), ("no", False), ("0", False)],
+)
 def test_booleans(raw: str, expected: bool) -> None:
     assert settings_of(env={"INPUT_DRY-RUN": raw}).dry_run is expected
 
@@ -67,8 +74,9 @@ def test_overwrite_refused_for_pypi_up_front() -> None:
     with pytest.raises(InputError, match="never allows"):
         settings_of(["--on-existing", "overwrite"])
     with pytest.raises(InputError):
-        settings_of(["--on-existing", "overwrite", "--repository-url",
-                     "https://test.pypi.org/legacy/"])
+        settings_of(
+            ["--on-existing", "overwrite", "--repository-url", "https://test.pypi.org/legacy/"]
+        )
     s = settings_of(["--on-existing", "overwrite", "--repository-url", "http://127.0.0.1:1/"])
     assert s.on_existing is OnExisting.OVERWRITE
 
@@ -112,8 +120,11 @@ def test_help_lists_every_input(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_credentials_in_the_url_become_basic_auth_on_the_bare_url() -> None:
     redactor = Redactor()
-    parsed = parse(["--repository-url",
-                    "https://oauth2accesstoken:ya29.tok3n@us-python.pkg.dev/p/r/"], {}, redactor)
+    parsed = parse(
+        ["--repository-url", "https://oauth2accesstoken:ya29.tok3n@us-python.pkg.dev/p/r/"],
+        {},
+        redactor,
+    )
     s = parsed.settings
     assert s.repository_url == "https://us-python.pkg.dev/p/r/"
     assert s.upload_credentials is not None
@@ -123,8 +134,11 @@ def test_credentials_in_the_url_become_basic_auth_on_the_bare_url() -> None:
 
 
 def test_unusual_user_for_google_is_warned_up_front() -> None:
-    parsed = parse(["--repository-url", "https://us-python.pkg.dev/p/r/", "--password", "tok3n"],
-                   {}, Redactor())
+    parsed = parse(
+        ["--repository-url", "https://us-python.pkg.dev/p/r/", "--password", "tok3n"],
+        {},
+        Redactor(),
+    )
     assert any("oauth2accesstoken" in w for w in parsed.warnings)
 
 
@@ -169,13 +183,16 @@ def test_confirm_timeout_must_be_finite_and_bounded(value: str) -> None:
 # -- issue 10: bad URLs are input errors, secrets are taken as given and kept out of sight ---
 
 
-@pytest.mark.parametrize(("url", "why"), [
-    ("https://upload.example:99999/legacy/", "invalid port '99999'"),
-    ("https://upload.example:abc/legacy/", "invalid port 'abc'"),
-    ("https://upload.example/leg acy/", "contains whitespace"),
-    ("https://upload.example/legacy/\n", None),  # trailing whitespace is trimmed, inner is not
-    ("https://upload.exa\tmple/legacy/", "contains whitespace"),
-])
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("https://upload.example:99999/legacy/", "invalid port '99999'"),
+        ("https://upload.example:abc/legacy/", "invalid port 'abc'"),
+        ("https://upload.example/leg acy/", "contains whitespace"),
+        ("https://upload.example/legacy/\n", None),  # trailing whitespace is trimmed, inner is not
+        ("https://upload.exa\tmple/legacy/", "contains whitespace"),
+    ],
+)
 def test_bad_ports_and_whitespace_in_urls_are_input_errors(url: str, why: str | None) -> None:
     if why is None:
         assert settings_of(env={"INPUT_REPOSITORY_URL": url}).repository_url == url.strip()
@@ -206,8 +223,9 @@ def test_credentials_over_plain_http_to_another_host_are_refused_unless_allowed(
         settings_of(env=env)
     # Both URLs at once: the upload, and the check URL derived on the same host.
     assert info.value.message == "2 inputs are invalid"
-    assert any("'repository-url' is plain http:// to devpi.internal" in d
-               for d in info.value.details)
+    assert any(
+        "'repository-url' is plain http:// to devpi.internal" in d for d in info.value.details
+    )
     assert any("'index-url' is plain http://" in d for d in info.value.details)
     assert all("allow-insecure-http" in d for d in info.value.details)
     allowed = parse([], {**env, "INPUT_ALLOW_INSECURE_HTTP": "true"}, Redactor())
@@ -218,28 +236,43 @@ def test_credentials_over_plain_http_to_another_host_are_refused_unless_allowed(
     for local in ("http://127.0.0.1:3141/u/i/", "http://localhost:8080/", "http://[::1]:8080/"):
         assert settings_of(env={"INPUT_REPOSITORY_URL": local, "INPUT_PASSWORD": "pw-1234"})
     with pytest.raises(InputError, match="index-url"):
-        settings_of(env={"INPUT_REPOSITORY_URL": "https://upload.example/legacy/",
-                         "INPUT_INDEX_URL": "http://reader:pw-5678@mirror.internal/simple/"})
+        settings_of(
+            env={
+                "INPUT_REPOSITORY_URL": "https://upload.example/legacy/",
+                "INPUT_INDEX_URL": "http://reader:pw-5678@mirror.internal/simple/",
+            }
+        )
 
 
 def test_credentials_in_index_url_are_check_credentials_and_secrets() -> None:
     redactor = Redactor()
-    parsed = parse([], {"INPUT_REPOSITORY_URL": "https://upload.example/legacy/",
-                        "INPUT_INDEX_URL": "https://reader:r%40d-pw@read.example/simple/"},
-                   redactor)
+    parsed = parse(
+        [],
+        {
+            "INPUT_REPOSITORY_URL": "https://upload.example/legacy/",
+            "INPUT_INDEX_URL": "https://reader:r%40d-pw@read.example/simple/",
+        },
+        redactor,
+    )
     settings = parsed.settings
     assert settings.index_url == "https://read.example/simple/"
     assert settings.check_credentials is not None
     assert (settings.check_credentials.username, settings.check_credentials.password) == (
-        "reader", "r@d-pw")
+        "reader",
+        "r@d-pw",
+    )
     assert settings.check_credentials_explicit
     assert redactor("echo r@d-pw and r%40d-pw") == "echo *** and ***"
 
 
-@pytest.mark.parametrize(("name", "value", "why"), [
-    ("timeout", "0", "must be from 1"), ("deadline", "nope", "must be a number"),
-    ("cert", "/nonexistent/ca.pem", "is not a file"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "why"),
+    [
+        ("timeout", "0", "must be from 1"),
+        ("deadline", "nope", "must be a number"),
+        ("cert", "/nonexistent/ca.pem", "is not a file"),
+    ],
+)
 def test_new_bounds_inputs_are_checked(name: str, value: str, why: str) -> None:
     with pytest.raises(InputError, match=why):
         settings_of([f"--{name}", value])

@@ -87,9 +87,13 @@ def test_a_server_reading_an_upload_slowly_cannot_hold_it(proxy: FaultProxy) -> 
     with Net(NetSettings(timeout=1.0, retries=0), environ={}) as net:
         start = time.monotonic()
         with pytest.raises(Unreachable) as info:
-            net.retrying(proxy.url, lambda: net.fetch("POST", proxy.url, limit=10_000,
-                                                      content=b"u" * (8 * 1024 * 1024)),
-                         answer_of=lambda a: a)
+            net.retrying(
+                proxy.url,
+                lambda: net.fetch(
+                    "POST", proxy.url, limit=10_000, content=b"u" * (8 * 1024 * 1024)
+                ),
+                answer_of=lambda a: a,
+            )
     assert info.value.timed_out and "WriteTimeout" in info.value.message
     assert time.monotonic() - start < 6
 
@@ -99,6 +103,7 @@ def test_a_stop_ends_requests_in_flight_at_once(proxy: FaultProxy) -> None:
     cancellation = Cancellation()
     caught: list[BaseException] = []
     with Net(NetSettings(timeout=30.0, retries=0), environ={}, cancellation=cancellation) as net:
+
         def request() -> None:
             try:
                 net.get(proxy.url, limit=10_000)
@@ -130,8 +135,9 @@ def test_transient_answers_are_retried_with_retry_after(upstream: str) -> None:
         fault.add(Rule(Respond.unavailable(0), times=2))
         retried: list[str] = []
         with Net(NetSettings(timeout=5.0, retries=3), environ={}) as net:
-            answer = net.get(fault.url, limit=10_000,
-                             on_retry=lambda why, delay: retried.append(why))
+            answer = net.get(
+                fault.url, limit=10_000, on_retry=lambda why, delay: retried.append(why)
+            )
     assert answer.status == 200 and retried == ["HTTP 503", "HTTP 503"]
 
 
@@ -152,36 +158,47 @@ def test_tls_trusts_cert_or_ssl_cert_file_and_names_the_host_otherwise() -> None
     pypi = Warehouse()
     with FakeInternet(pypi) as internet:
         proxies = {"HTTPS_PROXY": internet.proxy_url}
-        with Net(NetSettings(timeout=5.0, retries=0, ca_bundle=internet.ca_bundle),
-                 environ=proxies) as net:
+        with Net(
+            NetSettings(timeout=5.0, retries=0, ca_bundle=internet.ca_bundle), environ=proxies
+        ) as net:
             assert net.get("https://pypi.org/simple/", limit=100_000).status == 200
             assert "'cert' input" in net.trust.source
-        with Net(NetSettings(timeout=5.0, retries=0),
-                 environ={**proxies, "SSL_CERT_FILE": str(internet.ca_bundle)}) as net:
+        with Net(
+            NetSettings(timeout=5.0, retries=0),
+            environ={**proxies, "SSL_CERT_FILE": str(internet.ca_bundle)},
+        ) as net:
             assert net.get("https://pypi.org/simple/", limit=100_000).status == 200
             assert "system trust store" in net.trust.source and "SSL_CERT_FILE" in net.trust.source
-        with Net(NetSettings(timeout=5.0, retries=0), environ=proxies) as net, \
-                pytest.raises(TlsFailure) as info:
+        with (
+            Net(NetSettings(timeout=5.0, retries=0), environ=proxies) as net,
+            pytest.raises(TlsFailure) as info,
+        ):
             net.get("https://pypi.org/simple/", limit=100_000)
     assert info.value.host == "pypi.org"
     assert "could not be verified" in info.value.message
 
 
-@pytest.mark.parametrize(("host", "no_proxy", "bypassed"), [
-    ("pkg.example.com", "example.com", True),
-    ("pkg.example.com", ".example.com", True),
-    ("example.com", "example.com:8443", True),
-    ("notexample.com", "example.com", False),
-    ("anything", "*", True),
-    ("anything", "", False),
-    ("::1", "[::1]", True),
-])
-def test_no_proxy_is_read_as_curl_and_pip_read_it(host: str, no_proxy: str,
-                                                  bypassed: bool) -> None:
+@pytest.mark.parametrize(
+    ("host", "no_proxy", "bypassed"),
+    [
+        ("pkg.example.com", "example.com", True),
+        ("pkg.example.com", ".example.com", True),
+        ("example.com", "example.com:8443", True),
+        ("notexample.com", "example.com", False),
+        ("anything", "*", True),
+        ("anything", "", False),
+        ("::1", "[::1]", True),
+    ],
+)
+def test_no_proxy_is_read_as_curl_and_pip_read_it(host: str, no_proxy: str, bypassed: bool) -> None:
     assert _bypassed(host, {"no": no_proxy}) is bypassed
 
 
 def test_proxies_come_from_the_environment_lower_case_first() -> None:
-    assert proxies_from({"HTTPS_PROXY": "http://upper:3128", "https_proxy": "http://lower:3128",
-                         "NO_PROXY": "internal"}) == {"https": "http://lower:3128",
-                                                      "no": "internal"}
+    assert proxies_from(
+        {
+            "HTTPS_PROXY": "http://upper:3128",
+            "https_proxy": "http://lower:3128",
+            "NO_PROXY": "internal",
+        }
+    ) == {"https": "http://lower:3128", "no": "internal"}

@@ -16,9 +16,14 @@ from publish_action.simple_index import Comparison, ProjectPage, RemoteFile
 
 def dist(name: str, sha: str) -> Distribution:
     return Distribution(
-        path=Path(f"/x/{name}"), project=canonicalize_name("demo"), version=Version("1.0"),
-        kind="sdist", size=10, hashes=Hashes(sha, "b" * 64, "c" * 32),
-        metadata={"name": "demo", "version": "1.0"}, pyversion="source",
+        path=Path(f"/x/{name}"),
+        project=canonicalize_name("demo"),
+        version=Version("1.0"),
+        kind="sdist",
+        size=10,
+        hashes=Hashes(sha, "b" * 64, "c" * 32),
+        metadata={"name": "demo", "version": "1.0"},
+        pyversion="source",
     )
 
 
@@ -29,12 +34,22 @@ def compare(remote: RemoteFile, local: Distribution) -> Comparison:
 
 SAME = dist("demo-1.0.tar.gz", "1" * 64)
 NEW = dist("demo-1.0-py3-none-any.whl", "2" * 64)
-PAGE = ProjectPage("demo", "http://i/simple/demo/", True, {
-    "demo-1.0.tar.gz": RemoteFile("demo-1.0.tar.gz", "http://i/f", {"sha256": "1" * 64}),
-})
-CHANGED = ProjectPage("demo", "http://i/simple/demo/", True, {
-    "demo-1.0.tar.gz": RemoteFile("demo-1.0.tar.gz", "http://i/f", {"sha256": "9" * 64}),
-})
+PAGE = ProjectPage(
+    "demo",
+    "http://i/simple/demo/",
+    True,
+    {
+        "demo-1.0.tar.gz": RemoteFile("demo-1.0.tar.gz", "http://i/f", {"sha256": "1" * 64}),
+    },
+)
+CHANGED = ProjectPage(
+    "demo",
+    "http://i/simple/demo/",
+    True,
+    {
+        "demo-1.0.tar.gz": RemoteFile("demo-1.0.tar.gz", "http://i/f", {"sha256": "9" * 64}),
+    },
+)
 
 
 @pytest.mark.parametrize(
@@ -76,5 +91,7 @@ def test_mismatch_error_lists_both_hashes() -> None:
     assert error.exit_code is ExitCode.MISMATCH
     assert error.details == (f"demo-1.0.tar.gz: local sha256={'1' * 64}, index sha256={'9' * 64}",)
     assert "nothing was uploaded" in error.message
-    assert mismatch_error(make_plan([NEW], {"demo": PAGE}, OnExisting.SKIP_IDENTICAL, compare),
-                          "x") is None
+    assert (
+        mismatch_error(make_plan([NEW], {"demo": PAGE}, OnExisting.SKIP_IDENTICAL, compare), "x")
+        is None
+    )

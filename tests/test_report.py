@@ -40,7 +40,8 @@ def test_json_report_is_versioned_and_atomic(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "report.json"
     error = MismatchError("1 file(s) differ", details=("x",))
     JsonReport(path, Redactor()).write(
-        RunResult((outcome(Status.MISMATCH),), 4, 0.1, error=error, repository_url="http://i/"))
+        RunResult((outcome(Status.MISMATCH),), 4, 0.1, error=error, repository_url="http://i/")
+    )
     data = json.loads(path.read_text())
     assert data["version"] == 1
     assert data["exit_code"] == 4

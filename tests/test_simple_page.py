@@ -7,7 +7,7 @@ import json
 import pytest
 from packaging.utils import canonicalize_name
 
-from publish_action.simple_page import (
+from publish_action.simple_index.page import (
     PageProblem,
     looks_like_index_root,
     parse_html,
@@ -38,11 +38,19 @@ def test_pep503_html_with_relative_links_and_hash_fragments() -> None:
 
 
 def test_pep691_json() -> None:
-    body = json.dumps({
-        "meta": {"api-version": "1.1"}, "name": "Demo",
-        "files": [{"filename": "demo-1.0.tar.gz", "url": "../../f/demo-1.0.tar.gz",
-                   "hashes": {"sha256": SHA.upper(), "blake2b-256": "cd" * 32}}],
-    })
+    body = json.dumps(
+        {
+            "meta": {"api-version": "1.1"},
+            "name": "Demo",
+            "files": [
+                {
+                    "filename": "demo-1.0.tar.gz",
+                    "url": "../../f/demo-1.0.tar.gz",
+                    "hashes": {"sha256": SHA.upper(), "blake2b-256": "cd" * 32},
+                }
+            ],
+        }
+    )
     remote = parse_json(DEMO, "http://127.0.0.1:1/simple/demo/", body)["demo-1.0.tar.gz"]
     assert remote.url == "http://127.0.0.1:1/f/demo-1.0.tar.gz"
     assert remote.hashes == {"sha256": SHA, "blake2b_256": "cd" * 32}
@@ -50,35 +58,65 @@ def test_pep691_json() -> None:
 
 def test_an_empty_project_page_is_recognised_by_its_heading_or_pep629_tag() -> None:
     assert parse_html(DEMO, URL, html("")) == {}
-    tagged = ('<html><head><meta name="pypi:repository-version" content="1.0"></head>'
-              "<body></body></html>")
+    tagged = (
+        '<html><head><meta name="pypi:repository-version" content="1.0"></head><body></body></html>'
+    )
     assert parse_html(DEMO, URL, tagged) == {}
-    assert parse_json(DEMO, URL, json.dumps({"meta": {"api-version": "1.0"}, "name": "demo",
-                                              "files": []})) == {}
+    assert (
+        parse_json(
+            DEMO, URL, json.dumps({"meta": {"api-version": "1.0"}, "name": "demo", "files": []})
+        )
+        == {}
+    )
 
 
-@pytest.mark.parametrize(("content_type", "body", "why"), [
-    ("text/html", "", "body is empty"),
-    ("text/html", "   \n", "body is empty"),
-    ("text/html", "<html><body><h1>Down for maintenance</h1></body></html>",
-     "not a simple page for demo"),
-    ("text/html", '<html><body><form action="/login"><input type=password></form></body></html>',
-     "it has a form"),
-    ("text/html", html(f'<a href="demo-1.0.tar.gz#sha256={SHA}">demo-1.0.tar.gz</a>')[:-20],
-     "not a complete HTML document"),
-    ("text/html", html('<a href="other-1.0.tar.gz">other-1.0.tar.gz</a>', title="x"),
-     "none to a file of demo"),
-    ("text/html", html("", title="Links for other"), "page of project 'other'"),
-    ("text/plain", "demo-1.0.tar.gz", "neither PEP 691 JSON nor HTML"),
-    ("application/vnd.pypi.simple.v1+json", "[1, 2]", "not an object"),
-    ("application/vnd.pypi.simple.v1+json", '{"name": "demo", "files": []}', "'meta'"),
-    ("application/vnd.pypi.simple.v1+json", '{"meta": {"api-version": "1.0"}, "name": "other",'
-     ' "files": []}', "project 'other'"),
-    ("application/vnd.pypi.simple.v1+json", '{"meta": {"api-version": "1.0"}, "name": "demo"',
-     "does not parse"),
-    ("application/vnd.pypi.simple.v1+json", '{"meta": {"api-version": "1.0"}, "name": "demo",'
-     ' "files": [{"filename": "demo-1.0.tar.gz"}]}', "malformed file entry"),
-])
+@pytest.mark.parametrize(
+    ("content_type", "body", "why"),
+    [
+        ("text/html", "", "body is empty"),
+        ("text/html", "   \n", "body is empty"),
+        (
+            "text/html",
+            "<html><body><h1>Down for maintenance</h1></body></html>",
+            "not a simple page for demo",
+        ),
+        (
+            "text/html",
+            '<html><body><form action="/login"><input type=password></form></body></html>',
+            "it has a form",
+        ),
+        (
+            "text/html",
+            html(f'<a href="demo-1.0.tar.gz#sha256={SHA}">demo-1.0.tar.gz</a>')[:-20],
+            "not a complete HTML document",
+        ),
+        (
+            "text/html",
+            html('<a href="other-1.0.tar.gz">other-1.0.tar.gz</a>', title="x"),
+            "none to a file of demo",
+        ),
+        ("text/html", html("", title="Links for other"), "page of project 'other'"),
+        ("text/plain", "demo-1.0.tar.gz", "neither PEP 691 JSON nor HTML"),
+        ("application/vnd.pypi.simple.v1+json", "[1, 2]", "not an object"),
+        ("application/vnd.pypi.simple.v1+json", '{"name": "demo", "files": []}', "'meta'"),
+        (
+            "application/vnd.pypi.simple.v1+json",
+            '{"meta": {"api-version": "1.0"}, "name": "other", "files": []}',
+            "project 'other'",
+        ),
+        (
+            "application/vnd.pypi.simple.v1+json",
+            '{"meta": {"api-version": "1.0"}, "name": "demo"',
+            "does not parse",
+        ),
+        (
+            "application/vnd.pypi.simple.v1+json",
+            '{"meta": {"api-version": "1.0"}, "name": "demo",'
+            ' "files": [{"filename": "demo-1.0.tar.gz"}]}',
+            "malformed file entry",
+        ),
+    ],
+)
 def test_junk_is_never_an_empty_project(content_type: str, body: str, why: str) -> None:
     with pytest.raises(PageProblem, match=why):
         parse_project_page(DEMO, URL, content_type, body)
@@ -94,8 +132,10 @@ def test_one_file_listed_twice_with_different_hashes_is_ambiguous_in_either_orde
 
 
 def test_two_spellings_of_one_file_with_different_hashes_are_ambiguous() -> None:
-    links = (f'<a href="/f/Demo-1.0.tar.gz#sha256={SHA}">Demo-1.0.tar.gz</a>'
-             f'<a href="/f/demo-1.0.tar.gz#sha256={"cd" * 32}">demo-1.0.tar.gz</a>')
+    links = (
+        f'<a href="/f/Demo-1.0.tar.gz#sha256={SHA}">Demo-1.0.tar.gz</a>'
+        f'<a href="/f/demo-1.0.tar.gz#sha256={"cd" * 32}">demo-1.0.tar.gz</a>'
+    )
     with pytest.raises(PageProblem, match="one file to the index"):
         parse_html(DEMO, URL, html(links))
 
@@ -110,15 +150,21 @@ def test_old_gitea_fragment_is_read() -> None:
     assert parse_html(DEMO, URL, page)["demo-1.0.tar.gz"].hashes == {"sha256": SHA}
 
 
-@pytest.mark.parametrize(("content_type", "prefix", "looks"), [
-    ("text/html", "<html><head><title>Simple Index</title></head><body>", True),
-    ("text/html", '<html><body><a href="demo/">demo</a><a href="other/">other</a>', True),
-    ("text/html", "<html><head><title>uploader/dev: simple list</title>", True),
-    ("text/html", "<html><head><title>Welcome</title></head><body>Hello", False),
-    ("application/vnd.pypi.simple.v1+json", '{"meta":{"_last-serial":1,"api-version":"1.4"},'
-     '"projects":[{"name":"a"}', True),
-    ("application/vnd.pypi.simple.v1+json", '{"error": "not found"}', False),
-    ("text/plain", "Not Found", False),
-])
+@pytest.mark.parametrize(
+    ("content_type", "prefix", "looks"),
+    [
+        ("text/html", "<html><head><title>Simple Index</title></head><body>", True),
+        ("text/html", '<html><body><a href="demo/">demo</a><a href="other/">other</a>', True),
+        ("text/html", "<html><head><title>uploader/dev: simple list</title>", True),
+        ("text/html", "<html><head><title>Welcome</title></head><body>Hello", False),
+        (
+            "application/vnd.pypi.simple.v1+json",
+            '{"meta":{"_last-serial":1,"api-version":"1.4"},"projects":[{"name":"a"}',
+            True,
+        ),
+        ("application/vnd.pypi.simple.v1+json", '{"error": "not found"}', False),
+        ("text/plain", "Not Found", False),
+    ],
+)
 def test_index_root_recognition(content_type: str, prefix: str, looks: bool) -> None:
     assert looks_like_index_root(content_type, prefix) is looks

@@ -20,8 +20,9 @@ print(code, ",".join(heavy))
 
 def run_probe(argv: list[str]) -> tuple[str, str]:
     code = PROBE.format(src=str(ROOT / "src"), argv=argv)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=60).stdout.split("\n")[-2]
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.split("\n")[-2]
     exit_code, _, modules = out.partition(" ")
     return exit_code, modules
 
@@ -39,8 +40,16 @@ def test_a_publish_with_a_password_never_loads_signing_or_oidc(tmp_path: Path) -
         path.rename(dist / path.name)
     # Dry run against an index nobody listens on: the check fails (exit 6), which still
     # exercises inputs, inspection and the HTTP client.
-    argv = ["--repository-url", "http://127.0.0.1:9/", "--password", "pw-1234",
-            "--packages-dir", str(dist), "--retries", "0"]
+    argv = [
+        "--repository-url",
+        "http://127.0.0.1:9/",
+        "--password",
+        "pw-1234",
+        "--packages-dir",
+        str(dist),
+        "--retries",
+        "0",
+    ]
     exit_code, modules = run_probe(argv)
     assert exit_code == "6"
     assert modules == "httpx"

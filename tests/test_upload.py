@@ -25,23 +25,33 @@ from tests.support.fault_proxy import FaultProxy, Respond, Rule, Stall
 
 
 def test_list_valued_metadata_become_repeated_fields(tmp_path: Path) -> None:
-    metadata = ("Metadata-Version: 2.1\nName: forms\nVersion: 1.0\n"
-                "Classifier: Programming Language :: Python :: 3\n"
-                "Classifier: License :: OSI Approved :: MIT License\n"
-                "Requires-Dist: httpx>=0.27\nRequires-Dist: packaging\n"
-                "Project-URL: Homepage, https://example.org\n"
-                "Project-URL: Source, https://example.org/src\n"
-                "Keywords: publish,pypi\nPlatform: linux\nPlatform: macos\n")
+    metadata = (
+        "Metadata-Version: 2.1\nName: forms\nVersion: 1.0\n"
+        "Classifier: Programming Language :: Python :: 3\n"
+        "Classifier: License :: OSI Approved :: MIT License\n"
+        "Requires-Dist: httpx>=0.27\nRequires-Dist: packaging\n"
+        "Project-URL: Homepage, https://example.org\n"
+        "Project-URL: Source, https://example.org/src\n"
+        "Keywords: publish,pypi\nPlatform: linux\nPlatform: macos\n"
+    )
     [dist] = inspect([write_sdist(tmp_path, "forms", "1.0", metadata)], verify=True)
     fields = form_fields(dist, attestations='[{"x": 1}]')
-    assert fields[:4] == [(":action", "file_upload"), ("protocol_version", "1"),
-                          ("filetype", "sdist"), ("pyversion", "source")]
+    assert fields[:4] == [
+        (":action", "file_upload"),
+        ("protocol_version", "1"),
+        ("filetype", "sdist"),
+        ("pyversion", "source"),
+    ]
     assert ("sha256_digest", dist.hashes.sha256) in fields
     assert [v for k, v in fields if k == "classifiers"] == [
-        "Programming Language :: Python :: 3", "License :: OSI Approved :: MIT License"]
+        "Programming Language :: Python :: 3",
+        "License :: OSI Approved :: MIT License",
+    ]
     assert [v for k, v in fields if k == "requires_dist"] == ["httpx>=0.27", "packaging"]
     assert [v for k, v in fields if k == "project_urls"] == [
-        "Homepage, https://example.org", "Source, https://example.org/src"]
+        "Homepage, https://example.org",
+        "Source, https://example.org/src",
+    ]
     assert [v for k, v in fields if k == "keywords"] == ["publish, pypi"]
     assert [v for k, v in fields if k == "platform"] == ["linux", "macos"]
     assert fields[-1] == ("attestations", '[{"x": 1}]')
@@ -80,8 +90,14 @@ def make(proxy: FaultProxy, index: servers.RunningIndex, credentials: object) ->
     via = proxy.index(index)
     net = Net(NetSettings(timeout=1.0, retries=1), environ={})
     reader = IndexClient(net, via.index_url, SilentReporter(), credentials=None)
-    return Uploader(net, repository_url=via.upload_url, profile=classify(via.upload_url),
-                    credentials=credentials, index=reader, reporter=SilentReporter())  # type: ignore[arg-type]
+    return Uploader(
+        net,
+        repository_url=via.upload_url,
+        profile=classify(via.upload_url),
+        credentials=credentials,
+        index=reader,
+        reporter=SilentReporter(),
+    )  # type: ignore[arg-type]
 
 
 def creds(index: servers.RunningIndex) -> Rotating:
@@ -90,7 +106,9 @@ def creds(index: servers.RunningIndex) -> Rotating:
 
 
 def test_credentials_are_renewed_once_mid_upload(
-    proxy: FaultProxy, pypiserver_index: servers.RunningIndex, dists: list[Distribution],
+    proxy: FaultProxy,
+    pypiserver_index: servers.RunningIndex,
+    dists: list[Distribution],
 ) -> None:
     fresh = Credentials(pypiserver_index.username, pypiserver_index.password)
     source = Rotating(Credentials(pypiserver_index.username, "expired-token"), fresh)
@@ -101,25 +119,32 @@ def test_credentials_are_renewed_once_mid_upload(
 
 
 def test_retries_spent_then_the_index_decides_the_file_was_ours(
-    proxy: FaultProxy, pypiserver_index: servers.RunningIndex, dists: list[Distribution],
+    proxy: FaultProxy,
+    pypiserver_index: servers.RunningIndex,
+    dists: list[Distribution],
 ) -> None:
     proxy.add(Rule(Stall(after_forward=True), method="POST"))  # stored, never answered
     result = make(proxy, pypiserver_index, creds(pypiserver_index)).upload(
-        Step(dists[0], Action.UPLOAD))
+        Step(dists[0], Action.UPLOAD)
+    )
     assert result.outcome.status is Status.UPLOADED
     assert "stored by an earlier attempt whose answer was lost" in result.outcome.message
     assert servers.list_files(pypiserver_index, dists[0].project) == {
-        dists[0].filename: dists[0].hashes.sha256}
+        dists[0].filename: dists[0].hashes.sha256
+    }
 
 
 def test_refused_as_existing_is_decided_by_reading_the_index(
-    proxy: FaultProxy, pypiserver_index: servers.RunningIndex, dists: list[Distribution],
+    proxy: FaultProxy,
+    pypiserver_index: servers.RunningIndex,
+    dists: list[Distribution],
     tmp_path: Path,
 ) -> None:
     same, other = dists[0], dists[1]
     seed(pypiserver_index, [same.path])  # another job won the race with the same bytes
-    theirs = samples.build_project(tmp_path / "theirs", str(other.project), "1.0",
-                                   payload="another build")
+    theirs = samples.build_project(
+        tmp_path / "theirs", str(other.project), "1.0", payload="another build"
+    )
     seed(pypiserver_index, [p for p in theirs if p.name == other.filename])
     uploader = make(proxy, pypiserver_index, creds(pypiserver_index))
     raced = uploader.upload(Step(same, Action.UPLOAD))
@@ -132,32 +157,42 @@ def test_refused_as_existing_is_decided_by_reading_the_index(
 
 
 def test_a_refusal_without_the_file_there_is_an_auth_error_naming_the_convention(
-    proxy: FaultProxy, pypiserver_index: servers.RunningIndex, dists: list[Distribution],
+    proxy: FaultProxy,
+    pypiserver_index: servers.RunningIndex,
+    dists: list[Distribution],
 ) -> None:
     bad = Credentials(pypiserver_index.username, "wrong")
-    result = make(proxy, pypiserver_index, Rotating(bad, bad)).upload(
-        Step(dists[0], Action.UPLOAD))
+    result = make(proxy, pypiserver_index, Rotating(bad, bad)).upload(Step(dists[0], Action.UPLOAD))
     assert result.outcome.status is Status.FAILED
     assert isinstance(result.error, AuthError)
     assert "HTTP 403" in result.error.message and "htpasswd" in result.error.advice
 
 
 def test_a_batch_stops_after_a_failure_and_reports_every_file_once(
-    proxy: FaultProxy, pypiserver_index: servers.RunningIndex, tmp_path: Path,
+    proxy: FaultProxy,
+    pypiserver_index: servers.RunningIndex,
+    tmp_path: Path,
 ) -> None:
-    files = [p for v in ("1.0", "1.1", "1.2") for p in
-             samples.build_project(tmp_path / v, "up-batch", v)]
+    files = [
+        p for v in ("1.0", "1.1", "1.2") for p in samples.build_project(tmp_path / v, "up-batch", v)
+    ]
     dists = list(inspect(files, verify=True))
-    proxy.add(Rule(Respond(400, {"Content-Type": "text/plain"}, "bad metadata"), method="POST",
-                   times=1))
+    proxy.add(
+        Rule(Respond(400, {"Content-Type": "text/plain"}, "bad metadata"), method="POST", times=1)
+    )
     seen: list[tuple[str, Status]] = []
 
     def on_result(step: Step, result: UploadResult) -> None:
         seen.append((step.dist.filename, result.outcome.status))
 
     steps = [Step(d, Action.UPLOAD, project_is_new=True) for d in dists]
-    results = upload_all(make(proxy, pypiserver_index, creds(pypiserver_index)), steps,
-                         slots=4, reporter=SilentReporter(), on_result=on_result)
+    results = upload_all(
+        make(proxy, pypiserver_index, creds(pypiserver_index)),
+        steps,
+        slots=4,
+        reporter=SilentReporter(),
+        on_result=on_result,
+    )
     assert [r.outcome.filename for r in results] == [d.filename for d in dists]  # plan order
     assert sorted(name for name, _ in seen) == sorted(d.filename for d in dists)  # each once
     statuses = [status for _, status in seen]

@@ -14,20 +14,28 @@ def job(key: str, project: str = "p", size: int = 1000, new: bool = False) -> Jo
 def test_at_most_slots_in_flight_in_plan_order() -> None:
     jobs = [job(f"f{i}", project=f"p{i}") for i in range(6)]
     assert [j.key for j in startable(jobs, [], set(), firsts={}, slots=4)] == [
-        "f0", "f1", "f2", "f3"]
-    assert [j.key for j in startable(jobs[2:], jobs[:2], set(), firsts={}, slots=4)] == [
-        "f2", "f3"]
+        "f0",
+        "f1",
+        "f2",
+        "f3",
+    ]
+    assert [j.key for j in startable(jobs[2:], jobs[:2], set(), firsts={}, slots=4)] == ["f2", "f3"]
     assert startable(jobs, jobs[:4], set(), firsts={}, slots=4) == []
 
 
 def test_a_new_projects_smallest_file_goes_alone_first() -> None:
-    sdist, wheel, other = job("a.tar.gz", "a", 500, True), job("a.whl", "a", 900, True), \
-        job("b.whl", "b", 100)
+    sdist, wheel, other = (
+        job("a.tar.gz", "a", 500, True),
+        job("a.whl", "a", 900, True),
+        job("b.whl", "b", 100),
+    )
     jobs = [wheel, sdist, other]
     firsts = first_files(jobs)
     assert firsts == {"a": "a.tar.gz"}
     assert [j.key for j in startable(jobs, [], set(), firsts=firsts, slots=4)] == [
-        "a.tar.gz", "b.whl"]  # the wheel waits; another project does not
+        "a.tar.gz",
+        "b.whl",
+    ]  # the wheel waits; another project does not
     assert startable([wheel], [sdist], set(), firsts=firsts, slots=4) == []
     assert startable([wheel], [], {"a.tar.gz"}, firsts=firsts, slots=4) == [wheel]
 

@@ -44,8 +44,9 @@ def main(
     except PublishError as error:
         reporter = build_reporter(None, ci_env, redactor, out=out, err=err)
         reporter.failed(error)
-        reporter.finish(RunResult(outcomes=(), exit_code=int(error.exit_code), seconds=0.0,
-                                  error=error))
+        reporter.finish(
+            RunResult(outcomes=(), exit_code=int(error.exit_code), seconds=0.0, error=error)
+        )
         return int(error.exit_code)
     except SystemExit as exit_:  # argparse: --help, --version
         return 0 if exit_.code in (0, None) else int(ExitCode.INPUT)
@@ -62,13 +63,25 @@ def main(
     # a release that already happened.
     problem = unwritable_outputs(settings, ci_env)
     if problem is not None:
-        result = RunResult(outcomes=(), exit_code=int(problem.exit_code), seconds=0.0,
-                           error=problem, dry_run=settings.dry_run)
+        result = RunResult(
+            outcomes=(),
+            exit_code=int(problem.exit_code),
+            seconds=0.0,
+            error=problem,
+            dry_run=settings.dry_run,
+        )
     else:
         cancellation = Cancellation()
         with _signals_cancel(cancellation):
-            result = publish(settings, reporter, ci_env=ci_env, environ=env, redactor=redactor,
-                             trust_config=trust_config, cancellation=cancellation)
+            result = publish(
+                settings,
+                reporter,
+                ci_env=ci_env,
+                environ=env,
+                redactor=redactor,
+                trust_config=trust_config,
+                cancellation=cancellation,
+            )
     if result.error is not None:
         trace = result.error.traceback if isinstance(result.error, InternalError) else ""
         reporter.failed(result.error, traceback=trace)

@@ -61,13 +61,16 @@ class _Problems:
         if self.errors:
             raise InputError(
                 f"{len(self.errors)} inputs are invalid",
-                details=tuple(e.message + (f" ({e.advice})" if e.advice else "")
-                              for e in self.errors),
-                advice="fix each of them; see --help for every input")
+                details=tuple(
+                    e.message + (f" ({e.advice})" if e.advice else "") for e in self.errors
+                ),
+                advice="fix each of them; see --help for every input",
+            )
 
 
-def configure(raw: Mapping[str, str], ci_env: CiEnvironment, redactor: Redactor) -> \
-        tuple[Settings, tuple[str, ...], tuple[str, ...]]:
+def configure(
+    raw: Mapping[str, str], ci_env: CiEnvironment, redactor: Redactor
+) -> tuple[Settings, tuple[str, ...], tuple[str, ...]]:
     """Settings, notes and warnings from the raw inputs; raises one InputError for all."""
     notes: list[str] = []
     warnings: list[str] = []
@@ -78,37 +81,60 @@ def configure(raw: Mapping[str, str], ci_env: CiEnvironment, redactor: Redactor)
     profile = classify(repository_url)
     fallback: tuple[str | None, str, Mapping[str, str], bool] = (None, "", raw, False)
     index_url, note, raw, check_token_as_user = problems.take(
-        lambda: _index_url(raw, profile, redactor, notes), fallback)
-    on_existing = problems.take(lambda: _on_existing(raw, profile, notes),
-                                OnExisting.SKIP_IDENTICAL)
+        lambda: _index_url(raw, profile, redactor, notes), fallback
+    )
+    on_existing = problems.take(
+        lambda: _on_existing(raw, profile, notes), OnExisting.SKIP_IDENTICAL
+    )
     upload = _credentials(raw["user"], raw["password"], redactor, token_as_user=token_as_user)
     warnings.extend(_user_warnings(profile, raw["user"], bool(raw["password"])))
-    check = _credentials(raw["check-user"] or raw["user"], raw["check-password"], redactor,
-                         token_as_user=check_token_as_user)
+    check = _credentials(
+        raw["check-user"] or raw["user"],
+        raw["check-password"],
+        redactor,
+        token_as_user=check_token_as_user,
+    )
     if raw["check-user"] and not raw["check-password"]:
         warnings.append("'check-user' is ignored without 'check-password'")
     insecure = problems.take(lambda: as_bool(raw, "allow-insecure-http"), False)
-    problems.take(lambda: plain_http("repository-url", repository_url, upload is not None,
-                                     insecure, warnings), None)
+    problems.take(
+        lambda: plain_http(
+            "repository-url", repository_url, upload is not None, insecure, warnings
+        ),
+        None,
+    )
     if index_url is not None:
         explicit = bool(raw["check-password"]) or check_token_as_user
-        reads_with = check if explicit else (
-            upload if same_host(index_url, repository_url) else None)
-        problems.take(lambda: plain_http("index-url", index_url, reads_with is not None,
-                                         insecure, warnings), None)
-    attestations = problems.take(lambda: choice(raw, "attestations", Attestations),
-                                 Attestations.AUTO)
-    trusted = problems.take(lambda: choice(raw, "trusted-publishing", TrustedPublishing),
-                            TrustedPublishing.AUTO)
-    problems.take(lambda: _check_attestations(attestations, trusted,
-                                              has_password=upload is not None), None)
-    flags = {name: _flag(problems, raw, name)
-             for name in ("dry-run", "verify-metadata", "print-hash", "verbose", "confirm")}
-    numbers = {name: _number(problems, raw, name, cast, low, high)
-               for name, cast, low, high in (
-                   ("confirm-timeout", float, 0, 3600), ("max-parallel", int, 1, 32),
-                   ("retries", int, 0, 10), ("timeout", float, 1, 3600),
-                   ("deadline", float, 1, 7 * 24 * 3600))}
+        reads_with = (
+            check if explicit else (upload if same_host(index_url, repository_url) else None)
+        )
+        problems.take(
+            lambda: plain_http("index-url", index_url, reads_with is not None, insecure, warnings),
+            None,
+        )
+    attestations = problems.take(
+        lambda: choice(raw, "attestations", Attestations), Attestations.AUTO
+    )
+    trusted = problems.take(
+        lambda: choice(raw, "trusted-publishing", TrustedPublishing), TrustedPublishing.AUTO
+    )
+    problems.take(
+        lambda: _check_attestations(attestations, trusted, has_password=upload is not None), None
+    )
+    flags = {
+        name: _flag(problems, raw, name)
+        for name in ("dry-run", "verify-metadata", "print-hash", "verbose", "confirm")
+    }
+    numbers = {
+        name: _number(problems, raw, name, cast, low, high)
+        for name, cast, low, high in (
+            ("confirm-timeout", float, 0, 3600),
+            ("max-parallel", int, 1, 32),
+            ("retries", int, 0, 10),
+            ("timeout", float, 1, 3600),
+            ("deadline", float, 1, 7 * 24 * 3600),
+        )
+    }
     bundle = problems.take(lambda: ca_bundle(raw["cert"]), None)
     problems.raise_if_any()
     settings = Settings(
@@ -145,8 +171,14 @@ def _flag(problems: _Problems, raw: Mapping[str, str], name: str) -> bool:
     return problems.take(lambda: as_bool(raw, name), False)
 
 
-def _number(problems: _Problems, raw: Mapping[str, str], name: str,
-            cast: Callable[[str], float], low: float, high: float) -> float:
+def _number(
+    problems: _Problems,
+    raw: Mapping[str, str],
+    name: str,
+    cast: Callable[[str], float],
+    low: float,
+    high: float,
+) -> float:
     return problems.take(lambda: number(raw, name, cast, low, high), low)
 
 
@@ -164,8 +196,9 @@ def _packages_dir(value: str, ci_env: CiEnvironment) -> Path:
     return packages_dir
 
 
-def _upload_userinfo(given: str, raw: Mapping[str, str], redactor: Redactor,
-                     notes: list[str]) -> tuple[str, Mapping[str, str], bool]:
+def _upload_userinfo(
+    given: str, raw: Mapping[str, str], redactor: Redactor, notes: list[str]
+) -> tuple[str, Mapping[str, str], bool]:
     """Credentials written into repository-url become user/password for the bare URL (indexes
     that redirect drop them: Google Artifact Registry does); `https://TOKEN@host/`
     (Gemfury-style) makes the user name the secret."""
@@ -176,8 +209,9 @@ def _upload_userinfo(given: str, raw: Mapping[str, str], redactor: Redactor,
     raw = {**raw, "user": user, "password": raw["password"] or url_password}
     token_as_user = bool(url_user) and not raw["password"]
     redactor.add(url_user if token_as_user else url_password)
-    notes.append("credentials in repository-url are sent as user/password to "
-                 f"{display_url(repository_url)}")
+    notes.append(
+        f"credentials in repository-url are sent as user/password to {display_url(repository_url)}"
+    )
     return repository_url, raw, token_as_user
 
 
@@ -192,8 +226,7 @@ def _not_a_simple_url(repository_url: str) -> None:
         )
 
 
-def _on_existing(raw: Mapping[str, str], profile: IndexProfile,
-                 notes: list[str]) -> OnExisting:
+def _on_existing(raw: Mapping[str, str], profile: IndexProfile, notes: list[str]) -> OnExisting:
     on_existing = choice(raw, "on-existing", OnExisting)
     if as_bool(raw, "skip-existing"):
         if raw["on-existing"] not in ("skip-identical", "skip"):
@@ -228,8 +261,10 @@ def _index_url(
     redactor.add(password or user)
     if not raw["check-password"]:
         raw = {**raw, "check-user": raw["check-user"] or user, "check-password": password}
-    notes.append("credentials in index-url are sent as check-user/check-password to "
-                 f"{display_url(index_url)}")
+    notes.append(
+        "credentials in index-url are sent as check-user/check-password to "
+        f"{display_url(index_url)}"
+    )
     return index_url, note, raw, bool(user) and not password
 
 

@@ -43,8 +43,9 @@ def confirm(
     deadline = time.monotonic() + timeout
     delay = 0.25
     while missing and time.monotonic() + delay <= deadline:
-        reporter.debug(f"{len(missing)} uploaded file(s) not listed yet; reading again in "
-                       f"{delay:.1f} s")
+        reporter.debug(
+            f"{len(missing)} uploaded file(s) not listed yet; reading again in {delay:.1f} s"
+        )
         if cancellation is None:
             time.sleep(delay)
         elif cancellation.wait(delay):
@@ -68,8 +69,12 @@ def check_listed(index: IndexClient, dists: Sequence[Distribution]) -> list[Miss
         comparison = index.compare(remote, dist, md5_is_enough=True, phase="confirmation")
         if not comparison.identical:
             missing.append(
-                Missing(dist, page.url, f"listed with {comparison.remote_label}, expected "
-                                        f"{comparison.algorithm}={comparison.local}")
+                Missing(
+                    dist,
+                    page.url,
+                    f"listed with {comparison.remote_label}, expected "
+                    f"{comparison.algorithm}={comparison.local}",
+                )
             )
     return missing
 

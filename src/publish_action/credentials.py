@@ -39,8 +39,9 @@ class StaticCredentials:
         return self._credentials
 
 
-def with_renewal(source: CredentialSource, send: Callable[[Credentials | None], T],
-                 refused: Callable[[T], bool]) -> tuple[T, bool]:
+def with_renewal(
+    source: CredentialSource, send: Callable[[Credentials | None], T], refused: Callable[[T], bool]
+) -> tuple[T, bool]:
     """`send` with the current credentials; once more with fresh ones when the answer is a
     refusal and the source renews them. Returns the answer and whether it renewed."""
     credentials = source.current()

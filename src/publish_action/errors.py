@@ -105,8 +105,9 @@ class AttestationError(PublishError):
 class RunStopped(PublishError):
     """The run was stopped early: by a signal (exit 130/143) or by its deadline (exit 6)."""
 
-    def __init__(self, reason: Reason, message: str, *, advice: str = "",
-                 details: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, reason: Reason, message: str, *, advice: str = "", details: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(message, advice=advice, details=details)
         self.reason = reason
         self.exit_code = {

@@ -86,8 +86,7 @@ def is_loopback(url: str) -> bool:
         return False
 
 
-def plain_http(name: str, url: str, credentials: bool, allowed: bool,
-                warnings: list[str]) -> None:
+def plain_http(name: str, url: str, credentials: bool, allowed: bool, warnings: list[str]) -> None:
     """Credentials over plain http to another host can be read by anyone on the way."""
     if not credentials or urlsplit(url).scheme != "http" or is_loopback(url):
         return
@@ -98,8 +97,10 @@ def plain_http(name: str, url: str, credentials: bool, allowed: bool,
             advice="use https://; on a network you trust (a service container, a private "
             "subnet), set 'allow-insecure-http: true'",
         )
-    warnings.append(f"credentials go to {display_url(url)} over plain http "
-                    "('allow-insecure-http: true'): anyone on the network path can read them")
+    warnings.append(
+        f"credentials go to {display_url(url)} over plain http "
+        "('allow-insecure-http: true'): anyone on the network path can read them"
+    )
 
 
 def same_host(a: str, b: str) -> bool:

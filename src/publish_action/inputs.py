@@ -56,19 +56,36 @@ INPUTS: tuple[InputSpec, ...] = (
     InputSpec("verbose", "false", "show requests, responses and decisions"),
     InputSpec("confirm", "true", "after uploading, read the index again to confirm every file"),
     InputSpec("confirm-timeout", "20", "seconds to wait for uploads to appear on the index"),
-    InputSpec("trusted-publishing", "auto", "mint an upload token from the CI's OIDC identity: "
-              "auto, always, never"),
+    InputSpec(
+        "trusted-publishing",
+        "auto",
+        "mint an upload token from the CI's OIDC identity: auto, always, never",
+    ),
     InputSpec("attestations", "auto", "sign PEP 740 attestations: auto, true, false"),
     InputSpec("max-parallel", "4", "uploads in flight at once (1 = sequential)"),
     InputSpec("retries", "3", "retries of a transient failure (connection error, 429, 5xx)"),
-    InputSpec("timeout", "30", "seconds a network operation may wait for the server; a "
-              "transfer must also keep above 10 kB/s after that long"),
-    InputSpec("deadline", "3600", "seconds the whole run may take; then it stops like a "
-              "cancelled run (exit 6)"),
-    InputSpec("cert", "", "CA bundle (PEM) to trust instead of the system trust store, for a "
-              "private index (twine's --cert)"),
-    InputSpec("allow-insecure-http", "false", "allow sending credentials over plain http:// to "
-              "a host other than this machine"),
+    InputSpec(
+        "timeout",
+        "30",
+        "seconds a network operation may wait for the server; a "
+        "transfer must also keep above 10 kB/s after that long",
+    ),
+    InputSpec(
+        "deadline",
+        "3600",
+        "seconds the whole run may take; then it stops like a cancelled run (exit 6)",
+    ),
+    InputSpec(
+        "cert",
+        "",
+        "CA bundle (PEM) to trust instead of the system trust store, for a "
+        "private index (twine's --cert)",
+    ),
+    InputSpec(
+        "allow-insecure-http",
+        "false",
+        "allow sending credentials over plain http:// to a host other than this machine",
+    ),
     InputSpec("report-path", "", "where to write the JSON report of every file's outcome"),
 )
 
@@ -127,8 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse(argv: Sequence[str] | None, environ: Mapping[str, str], redactor: Redactor,
-          ci_env: CiEnvironment | None = None) -> ParsedInputs:
+def parse(
+    argv: Sequence[str] | None,
+    environ: Mapping[str, str],
+    redactor: Redactor,
+    ci_env: CiEnvironment | None = None,
+) -> ParsedInputs:
     """The run's settings from flags (first) and `INPUT_*` variables; raises InputError."""
     from publish_action.configure import configure
 
@@ -147,8 +168,9 @@ def parse(argv: Sequence[str] | None, environ: Mapping[str, str], redactor: Reda
         else:
             raw[spec.name] = value.strip() if value else spec.default
     settings, notes, more = configure(raw, ci_env or CiEnvironment.read(environ), redactor)
-    return ParsedInputs(settings=settings, warnings=(*_unknown_env_inputs(environ), *warnings,
-                                                     *more), notes=notes)
+    return ParsedInputs(
+        settings=settings, warnings=(*_unknown_env_inputs(environ), *warnings, *more), notes=notes
+    )
 
 
 def _secret_warnings(spec: InputSpec, value: str, *, from_flag: bool) -> list[str]:
@@ -158,11 +180,13 @@ def _secret_warnings(spec: InputSpec, value: str, *, from_flag: bool) -> list[st
         warnings.append(
             f"--{spec.name} was given on the command line, where other processes on this "
             f"machine can read it (ps, /proc); pass it in the environment variable {env_name} "
-            "instead")
+            "instead"
+        )
     if value and value != value.strip():
         warnings.append(
             f"'{spec.name}' begins or ends with whitespace (a newline from `echo`?); it is sent "
-            "exactly as given")
+            "exactly as given"
+        )
     return warnings
 
 

@@ -23,8 +23,15 @@ _Listener = Callable[[str], None]
 
 
 def _variants(secret: str) -> set[str]:
-    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret, safe=""),
-             html.escape(secret), html.escape(secret, quote=False), json.dumps(secret)[1:-1]}
+    forms = {
+        secret,
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret, safe=""),
+        html.escape(secret),
+        html.escape(secret, quote=False),
+        json.dumps(secret)[1:-1],
+    }
     # %2f as well as %2F: servers differ in the case of their hex digits.
     forms |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), f) for f in forms}
     return {f for f in forms if len(f) >= _MIN_SECRET_LENGTH}

@@ -128,8 +128,14 @@ class Publisher:
         appear in any output (beyond the index password and its Basic header)."""
         self._runs += 1
         report_path = report_path or self._tmp / f"report-{self._runs}.json"
-        argv = ["--packages-dir", str(packages_dir), "--confirm-timeout", "2",
-                "--report-path", str(report_path)]
+        argv = [
+            "--packages-dir",
+            str(packages_dir),
+            "--confirm-timeout",
+            "2",
+            "--report-path",
+            str(report_path),
+        ]
         environ = dict(environ or {})
         if index is not None:
             argv += ["--repository-url", index.upload_url]
@@ -149,8 +155,11 @@ class Publisher:
             json.loads(report_path.read_text(encoding="utf-8")) if report_path.is_file() else {}
         )
         result = Result(code, out.getvalue(), err.getvalue(), report, secrets)
-        outputs = {"stdout": result.out, "stderr": result.err,
-                   "the JSON report": _read(report_path)}
+        outputs = {
+            "stdout": result.out,
+            "stderr": result.err,
+            "the JSON report": _read(report_path),
+        }
         for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
             if environ.get(name):
                 outputs[name] = _read(Path(environ[name]))
@@ -174,8 +183,7 @@ def assert_no_secret(secrets: Sequence[str], outputs: dict[str, str]) -> None:
         for form in forms:
             for name, raw in outputs.items():
                 # The one line meant to carry it: it tells the runner to hide it everywhere.
-                text = "\n".join(ln for ln in raw.splitlines()
-                                 if not ln.startswith("::add-mask::"))
+                text = "\n".join(ln for ln in raw.splitlines() if not ln.startswith("::add-mask::"))
                 SECRET_SCANS[0] += 1
                 assert form not in text, f"a secret ({form[:3]}…) leaked into {name}"
 
@@ -223,8 +231,12 @@ def devpi_stage(
     with httpx.Client(base_url=devpi_index.root_url, timeout=30.0, trust_env=False) as client:
         response = client.put(
             f"/{devpi_index.username}/{stage}",
-            json={"type": "stage", "bases": [], "volatile": volatile,
-                  "acl_upload": [devpi_index.username]},
+            json={
+                "type": "stage",
+                "bases": [],
+                "volatile": volatile,
+                "acl_upload": [devpi_index.username],
+            },
             auth=(devpi_index.username, devpi_index.password),
             headers={"Accept": "application/json"},
         )
@@ -264,19 +276,33 @@ def pip_download(index_url: str, requirement: str, dest: Path, *, sdist: bool) -
     """Download with the real pip, as a user would; loopback only, no cache, no config."""
     assert urlsplit(index_url).hostname == "127.0.0.1"
     argv = [
-        sys.executable, "-m", "pip", "download", "--isolated", "--no-cache-dir",
-        "--disable-pip-version-check", "--no-input", "--no-deps",
-        "--index-url", index_url, "--trusted-host", "127.0.0.1",
-        "--dest", str(dest),
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--isolated",
+        "--no-cache-dir",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--no-deps",
+        "--index-url",
+        index_url,
+        "--trusted-host",
+        "127.0.0.1",
+        "--dest",
+        str(dest),
     ]
     # An sdist needs its metadata prepared: with the backend already installed, offline.
-    argv += ["--no-binary", ":all:", "--no-build-isolation"] if sdist else [
-        "--only-binary", ":all:"]
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()
-           and not k.startswith("PIP_")}
+    argv += (
+        ["--no-binary", ":all:", "--no-build-isolation"] if sdist else ["--only-binary", ":all:"]
+    )
+    env = {
+        k: v for k, v in os.environ.items() if "proxy" not in k.lower() and not k.startswith("PIP_")
+    }
     env["NO_PROXY"] = "*"
     before = set(dest.iterdir()) if dest.exists() else set()
-    done = subprocess.run([*argv, requirement], capture_output=True, text=True, env=env,
-                          timeout=120, check=False)
+    done = subprocess.run(
+        [*argv, requirement], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
     assert done.returncode == 0, f"pip download failed:\n{done.stdout}\n{done.stderr}"
     return sorted(set(dest.iterdir()) - before)

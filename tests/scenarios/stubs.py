@@ -66,8 +66,12 @@ def fallback_proxy(upstream: str, fallback_base: str, *, status: int = 302) -> I
                 return
             self.send_response(code, reason)
             for key, value in headers:
-                if key.lower() not in ("connection", "keep-alive", "transfer-encoding",
-                                       "content-length"):
+                if key.lower() not in (
+                    "connection",
+                    "keep-alive",
+                    "transfer-encoding",
+                    "content-length",
+                ):
                     self.send_header(key, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

@@ -33,10 +33,12 @@ if TYPE_CHECKING:
 
 PROJECT = "attestedproject"
 PUBLISH_V1 = "https://docs.pypi.org/attestations/publish/v1"
-GITHUB_PUBLISHER = TrustedPublisherConfig("github", "octo-org/attestedproject", "release.yml",
-                                          projects=(PROJECT,))
-GITLAB_PUBLISHER = TrustedPublisherConfig("gitlab", "octo-group/attestedproject",
-                                          ".gitlab-ci.yml", projects=(PROJECT,))
+GITHUB_PUBLISHER = TrustedPublisherConfig(
+    "github", "octo-org/attestedproject", "release.yml", projects=(PROJECT,)
+)
+GITLAB_PUBLISHER = TrustedPublisherConfig(
+    "gitlab", "octo-group/attestedproject", ".gitlab-ci.yml", projects=(PROJECT,)
+)
 
 
 @pytest.fixture(autouse=True)
@@ -78,8 +80,7 @@ def github() -> Iterator[OidcIssuer]:
 
 @pytest.fixture
 def gitlab() -> Iterator[OidcIssuer]:
-    with OidcIssuer.gitlab(project_path="octo-group/attestedproject",
-                           environment=None) as issuer:
+    with OidcIssuer.gitlab(project_path="octo-group/attestedproject", environment=None) as issuer:
         yield issuer
 
 
@@ -92,8 +93,9 @@ def sigstore(github: OidcIssuer, gitlab: OidcIssuer) -> Iterator[SigstoreStandIn
 
 
 @pytest.fixture
-def index(github: OidcIssuer, gitlab: OidcIssuer,
-          sigstore: SigstoreStandIn) -> Iterator[PyPIStandIn]:
+def index(
+    github: OidcIssuer, gitlab: OidcIssuer, sigstore: SigstoreStandIn
+) -> Iterator[PyPIStandIn]:
     verifier = attestation_check.upload_verifier(sigstore.trusted_root())
     with PyPIStandIn(attestation_verifier=verifier) as standin:
         standin.trust(github)
@@ -120,8 +122,13 @@ class Outcome:
 
 
 class Runner:
-    def __init__(self, index: PyPIStandIn, sigstore: SigstoreStandIn, tmp_path: Path,
-                 issuers: tuple[OidcIssuer, ...]) -> None:
+    def __init__(
+        self,
+        index: PyPIStandIn,
+        sigstore: SigstoreStandIn,
+        tmp_path: Path,
+        issuers: tuple[OidcIssuer, ...],
+    ) -> None:
         self.index, self.sigstore, self.tmp_path, self.issuers = index, sigstore, tmp_path, issuers
         self.runs = 0
 
@@ -137,29 +144,60 @@ class Runner:
         report = self.tmp_path / f"report-{self.runs}.json"
         temp = self.tmp_path / f"runner-temp-{self.runs}"
         temp.mkdir()
-        argv = ["--repository-url", self.index.upload_url, "--index-url", self.index.index_url,
-                "--packages-dir", str(packages_dir), "--confirm-timeout", "2",
-                "--report-path", str(report), "--retries", "0", "--attestations", "true",
-                *flags]
+        argv = [
+            "--repository-url",
+            self.index.upload_url,
+            "--index-url",
+            self.index.index_url,
+            "--packages-dir",
+            str(packages_dir),
+            "--confirm-timeout",
+            "2",
+            "--report-path",
+            str(report),
+            "--retries",
+            "0",
+            "--attestations",
+            "true",
+            *flags,
+        ]
         out, err = io.StringIO(), io.StringIO()
-        code = main(argv, environ={**environ, "RUNNER_TEMP": str(temp)}, stdout=out,
-                    stderr=err, trust_config=self.sigstore.trust_config())
+        code = main(
+            argv,
+            environ={**environ, "RUNNER_TEMP": str(temp)},
+            stdout=out,
+            stderr=err,
+            trust_config=self.sigstore.trust_config(),
+        )
         report_text = report.read_text(encoding="utf-8") if report.exists() else ""
         [work_dir] = list(temp.iterdir()) or [temp / "none"]
-        outcome = Outcome(code, out.getvalue(), err.getvalue(),
-                          json.loads(report_text) if report_text else {}, work_dir)
-        printed = "\n".join(line for line in outcome.text.splitlines()
-                            if not line.startswith("::add-mask::"))
-        for token in [*self.index.minted_tokens,
-                      *(jwt for issuer in self.issuers for jwt in issuer.issued)]:
+        outcome = Outcome(
+            code,
+            out.getvalue(),
+            err.getvalue(),
+            json.loads(report_text) if report_text else {},
+            work_dir,
+        )
+        printed = "\n".join(
+            line for line in outcome.text.splitlines() if not line.startswith("::add-mask::")
+        )
+        for token in [
+            *self.index.minted_tokens,
+            *(jwt for issuer in self.issuers for jwt in issuer.issued),
+        ]:
             assert token not in printed, f"a token leaked into the output\n{outcome.describe()}"
             assert token not in report_text, "a token leaked into the JSON report"
         return outcome
 
 
 @pytest.fixture
-def run(index: PyPIStandIn, sigstore: SigstoreStandIn, tmp_path: Path, github: OidcIssuer,
-        gitlab: OidcIssuer) -> Runner:
+def run(
+    index: PyPIStandIn,
+    sigstore: SigstoreStandIn,
+    tmp_path: Path,
+    github: OidcIssuer,
+    gitlab: OidcIssuer,
+) -> Runner:
     return Runner(index, sigstore, tmp_path, (github, gitlab))
 
 
@@ -171,7 +209,10 @@ def uploads(index: PyPIStandIn) -> list[int]:
 
 
 def test_github_job_attests_every_file_and_the_index_accepts_them(
-    run: Runner, index: PyPIStandIn, sigstore: SigstoreStandIn, github: OidcIssuer,
+    run: Runner,
+    index: PyPIStandIn,
+    sigstore: SigstoreStandIn,
+    github: OidcIssuer,
     dists: list[Path],
 ) -> None:
     packages = run.packages(dists)
@@ -196,17 +237,22 @@ def test_github_job_attests_every_file_and_the_index_accepts_them(
     # Two OIDC tokens: one for the index, one for Sigstore.
     audiences = [r.query.get("audience") for r in github.requests if "audience" in r.query]
     assert sorted(audiences) == ["pypi", "sigstore"]
-    assert ("attestations: 2 verified for 2 file(s) against the trusted publisher the index "
-            "checks them with" in result.out
-            and "(GitHub repository octo-org/attestedproject, workflow release.yml)"
-            in result.out), result.describe()
+    assert (
+        "attestations: 2 verified for 2 file(s) against the trusted publisher the index "
+        "checks them with"
+        in result.out
+        and "(GitHub repository octo-org/attestedproject, workflow release.yml)" in result.out
+    ), result.describe()
     # The provenance the index now serves names the publisher and carries the attestation.
     provenance = index.files[dists[0].name].identity
     assert provenance is not None and provenance.repository == "octo-org/attestedproject"
 
 
 def test_gitlab_job_with_two_id_tokens(
-    run: Runner, index: PyPIStandIn, gitlab: OidcIssuer, dists: list[Path],
+    run: Runner,
+    index: PyPIStandIn,
+    gitlab: OidcIssuer,
+    dists: list[Path],
 ) -> None:
     environ = gitlab.gitlab_environ(audiences=("pypi", "sigstore"))
     result = run(run.packages(dists), environ)
@@ -218,20 +264,28 @@ def test_gitlab_job_with_two_id_tokens(
 
 
 def test_gitlab_job_without_the_sigstore_id_token(
-    run: Runner, index: PyPIStandIn, gitlab: OidcIssuer, dists: list[Path],
+    run: Runner,
+    index: PyPIStandIn,
+    gitlab: OidcIssuer,
+    dists: list[Path],
 ) -> None:
     result = run(run.packages(dists), gitlab.gitlab_environ(audiences=("pypi",)))
 
     assert result.code == 8, result.describe()
     assert uploads(index) == []
-    assert ("error: could not get an OIDC token for Sigstore (audience 'sigstore'): GitLab "
-            "CI/CD (GITLAB_CI=true): no ID token for audience 'sigstore': the variable "
-            "SIGSTORE_ID_TOKEN is not set") in result.err, result.describe()
+    assert (
+        "error: could not get an OIDC token for Sigstore (audience 'sigstore'): GitLab "
+        "CI/CD (GITLAB_CI=true): no ID token for audience 'sigstore': the variable "
+        "SIGSTORE_ID_TOKEN is not set"
+    ) in result.err, result.describe()
     assert "`id_tokens:` → `SIGSTORE_ID_TOKEN:` → `aud: sigstore`" in result.err
 
 
 def test_auto_leaves_attestations_off_for_an_index_not_known_to_take_them(
-    run: Runner, index: PyPIStandIn, sigstore: SigstoreStandIn, github: OidcIssuer,
+    run: Runner,
+    index: PyPIStandIn,
+    sigstore: SigstoreStandIn,
+    github: OidcIssuer,
     dists: list[Path],
 ) -> None:
     result = run(run.packages(dists), github.github_environ(), "--attestations", "auto")
@@ -246,31 +300,43 @@ def test_auto_leaves_attestations_off_for_an_index_not_known_to_take_them(
 
 
 def test_reusable_workflow(
-    run: Runner, index: PyPIStandIn, sigstore: SigstoreStandIn, github: OidcIssuer,
+    run: Runner,
+    index: PyPIStandIn,
+    sigstore: SigstoreStandIn,
+    github: OidcIssuer,
     dists: list[Path],
 ) -> None:
     """The trusted publisher is the reusable workflow; the certificate would name the caller."""
     github.claims = github_claims(
-        repository="octo-org/attestedproject", workflow="ci.yml", environment=None,
-        called_workflow="octo-org/attestedproject/.github/workflows/release.yml@refs/tags/v1.0.0")
+        repository="octo-org/attestedproject",
+        workflow="ci.yml",
+        environment=None,
+        called_workflow="octo-org/attestedproject/.github/workflows/release.yml@refs/tags/v1.0.0",
+    )
     result = run(run.packages(dists), github.github_environ())
 
     assert result.code == 8, result.describe()
     assert len(index.minted) == 1  # trusted publishing itself works
     assert uploads(index) == []
     assert sigstore.requests == []
-    assert ("error: attestations would be rejected by the index: this job runs in "
-            "the reusable workflow octo-org/attestedproject/.github/workflows/release.yml, "
-            "called from octo-org/attestedproject/.github/workflows/ci.yml") in result.err, \
-        result.describe()
+    assert (
+        "error: attestations would be rejected by the index: this job runs in "
+        "the reusable workflow octo-org/attestedproject/.github/workflows/release.yml, "
+        "called from octo-org/attestedproject/.github/workflows/ci.yml"
+    ) in result.err, result.describe()
     assert "hint: PyPI does not accept attestations made in a reusable workflow" in result.err
     assert result.report["exit_code"] == 8
-    snapshots.check("exit-8-reusable-workflow", f"exit {result.code}\n--- stdout ---\n"
-                    f"{result.out}--- stderr ---\n{result.err}")
+    snapshots.check(
+        "exit-8-reusable-workflow",
+        f"exit {result.code}\n--- stdout ---\n{result.out}--- stderr ---\n{result.err}",
+    )
 
 
 def test_sigstore_token_from_another_repository(
-    run: Runner, index: PyPIStandIn, github: OidcIssuer, dists: list[Path],
+    run: Runner,
+    index: PyPIStandIn,
+    github: OidcIssuer,
+    dists: list[Path],
 ) -> None:
     """The index token and the Sigstore token name different identities (a misconfigured
     runner): self-verification sees it, the index would have refused every file."""
@@ -278,8 +344,9 @@ def test_sigstore_token_from_another_repository(
 
     def issue(audience: Any, **kwargs: Any) -> str:
         if audience == "sigstore":
-            kwargs.setdefault("claims", github_claims(repository="octo-org/other",
-                                                      environment=None))
+            kwargs.setdefault(
+                "claims", github_claims(repository="octo-org/other", environment=None)
+            )
         return original(audience, **kwargs)
 
     github.issue = issue  # type: ignore[method-assign]
@@ -287,13 +354,17 @@ def test_sigstore_token_from_another_repository(
 
     assert result.code == 8, result.describe()
     assert uploads(index) == []
-    assert ("would be rejected by the index: it was signed in repository "
-            "octo-org/other, but the trusted publisher is repository octo-org/attestedproject"
-            ) in result.err, result.describe()
+    assert (
+        "would be rejected by the index: it was signed in repository "
+        "octo-org/other, but the trusted publisher is repository octo-org/attestedproject"
+    ) in result.err, result.describe()
 
 
 def test_attestation_in_packages_dir_from_another_workflow(
-    run: Runner, index: PyPIStandIn, sigstore: SigstoreStandIn, github: OidcIssuer,
+    run: Runner,
+    index: PyPIStandIn,
+    sigstore: SigstoreStandIn,
+    github: OidcIssuer,
     dists: list[Path],
 ) -> None:
     from pypi_attestations import Attestation, Distribution
@@ -303,10 +374,12 @@ def test_attestation_in_packages_dir_from_another_workflow(
     packages = run.packages(dists)
     config = sigstore.trust_config()
     config.force_tlog_version = 1
-    other = github_claims(repository="octo-org/attestedproject", workflow="nightly.yml",
-                          environment=None)
+    other = github_claims(
+        repository="octo-org/attestedproject", workflow="nightly.yml", environment=None
+    )
     with SigningContext.from_trust_config(config).signer(
-            IdentityToken(github.issue("sigstore", claims=other))) as signer:
+        IdentityToken(github.issue("sigstore", claims=other))
+    ) as signer:
         stale = Attestation.sign(signer, Distribution.from_file(packages / dists[0].name))
     # A second *publish* attestation is refused outright; a build one is checked like ours.
     (packages / f"{dists[0].name}.build.attestation").write_text(stale.model_dump_json())
@@ -314,15 +387,20 @@ def test_attestation_in_packages_dir_from_another_workflow(
 
     assert result.code == 8, result.describe()
     assert uploads(index) == []
-    assert (f"error: {dists[0].name}.build.attestation (from packages-dir) would be rejected by "
-            "the index: it was signed by workflow nightly.yml") in result.err, \
-        result.describe()
+    assert (
+        f"error: {dists[0].name}.build.attestation (from packages-dir) would be rejected by "
+        "the index: it was signed by workflow nightly.yml"
+    ) in result.err, result.describe()
 
 
 @pytest.mark.parametrize("fault", ["fulcio-down", "rekor-down", "rekor-500", "tampered-entry"])
 def test_sigstore_faults(
-    fault: str, run: Runner, index: PyPIStandIn, sigstore: SigstoreStandIn,
-    github: OidcIssuer, dists: list[Path],
+    fault: str,
+    run: Runner,
+    index: PyPIStandIn,
+    sigstore: SigstoreStandIn,
+    github: OidcIssuer,
+    dists: list[Path],
 ) -> None:
     if fault == "fulcio-down":
         sigstore.stop("fulcio")
@@ -345,7 +423,10 @@ def test_sigstore_faults(
 
 
 def test_the_index_refuses_what_self_verification_would_have_caught(
-    index: PyPIStandIn, sigstore: SigstoreStandIn, github: OidcIssuer, dists: list[Path],
+    index: PyPIStandIn,
+    sigstore: SigstoreStandIn,
+    github: OidcIssuer,
+    dists: list[Path],
 ) -> None:
     """The oracle is not a rubber stamp: an attestation for another workflow gets PyPI's 400."""
     from pypi_attestations import Attestation, Distribution
@@ -354,20 +435,26 @@ def test_the_index_refuses_what_self_verification_would_have_caught(
 
     config = sigstore.trust_config()
     config.force_tlog_version = 1
-    other = github_claims(repository="octo-org/attestedproject", workflow="nightly.yml",
-                          environment=None)
+    other = github_claims(
+        repository="octo-org/attestedproject", workflow="nightly.yml", environment=None
+    )
     with SigningContext.from_trust_config(config).signer(
-            IdentityToken(github.issue("sigstore", claims=other))) as signer:
+        IdentityToken(github.issue("sigstore", claims=other))
+    ) as signer:
         attestation = Attestation.sign(signer, Distribution.from_file(dists[0]))
     problem = index.attestation_verifier(  # type: ignore[misc]
-        _identity(), dists[0].name, dists[0].read_bytes(), f"[{attestation.model_dump_json()}]")
+        _identity(), dists[0].name, dists[0].read_bytes(), f"[{attestation.model_dump_json()}]"
+    )
     assert problem is not None
-    assert problem.startswith("Could not verify the uploaded artifact using the included "
-                              "attestation: Verification failed: Certificate's Build Config URI")
+    assert problem.startswith(
+        "Could not verify the uploaded artifact using the included "
+        "attestation: Verification failed: Certificate's Build Config URI"
+    )
 
 
 def _identity() -> Any:
     from tests.support.pypi_standin import PublisherIdentity
 
-    return PublisherIdentity("GitHub", GITHUB_PUBLISHER.repository, GITHUB_PUBLISHER.workflow,
-                             None, {})
+    return PublisherIdentity(
+        "GitHub", GITHUB_PUBLISHER.repository, GITHUB_PUBLISHER.workflow, None, {}
+    )

@@ -56,13 +56,30 @@ class Job:
         folder = self.tmp / f"run-{self.runs}"
         folder.mkdir()
         (folder / "output").touch()
-        env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(SRC),
-               "INPUT_PASSWORD": via.password, "GITHUB_ACTIONS": "true",
-               "GITHUB_OUTPUT": str(folder / "output"),
-               "GITHUB_STEP_SUMMARY": str(folder / "summary"), "RUNNER_TEMP": str(folder)}
-        argv = [sys.executable, "-m", "publish_action", "--repository-url", via.upload_url,
-                "--user", via.username, "--packages-dir", str(self.dist),
-                "--report-path", str(folder / "report.json"), "--confirm-timeout", "2"]
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(SRC),
+            "INPUT_PASSWORD": via.password,
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_OUTPUT": str(folder / "output"),
+            "GITHUB_STEP_SUMMARY": str(folder / "summary"),
+            "RUNNER_TEMP": str(folder),
+        }
+        argv = [
+            sys.executable,
+            "-m",
+            "publish_action",
+            "--repository-url",
+            via.upload_url,
+            "--user",
+            via.username,
+            "--packages-dir",
+            str(self.dist),
+            "--report-path",
+            str(folder / "report.json"),
+            "--confirm-timeout",
+            "2",
+        ]
         out = (folder / "stdout").open("wb")
         err = (folder / "stderr").open("wb")
         return subprocess.Popen(argv, env=env, stdout=out, stderr=err), folder
@@ -70,10 +87,14 @@ class Job:
     def finish(self, proc: subprocess.Popen[bytes], folder: Path, started: float) -> Run:
         proc.wait(timeout=60)
         report_file = folder / "report.json"
-        return Run(proc.returncode, (folder / "stdout").read_text(),
-                   (folder / "stderr").read_text(),
-                   json.loads(report_file.read_text()) if report_file.exists() else {},
-                   (folder / "output").read_text(), time.monotonic() - started)
+        return Run(
+            proc.returncode,
+            (folder / "stdout").read_text(),
+            (folder / "stderr").read_text(),
+            json.loads(report_file.read_text()) if report_file.exists() else {},
+            (folder / "output").read_text(),
+            time.monotonic() - started,
+        )
 
     def run(self, via: servers.RunningIndex) -> Run:
         started = time.monotonic()
@@ -122,14 +143,14 @@ def test_sigint_lets_the_upload_in_flight_finish_and_stops_the_rest(job: Job) ->
     assert sent == 1 and list(statuses.values()).count("uploaded") == 1  # finished in grace
     assert list(statuses.values()).count("not-attempted") == 5
     assert run.seconds < 15
-    on_index = servers.list_files(job.index, next(iter(statuses)).split("-")[0].replace(
-        "_", "-"))
+    on_index = servers.list_files(job.index, next(iter(statuses)).split("-")[0].replace("_", "-"))
     assert len(on_index) == 1
 
     rerun = job.run(job.index)
     assert rerun.code == 0, rerun.err
-    assert servers.list_files(job.index, run.report["files"][0]["project"]) == \
-        hashes(sorted(job.dist.iterdir()))
+    assert servers.list_files(job.index, run.report["files"][0]["project"]) == hashes(
+        sorted(job.dist.iterdir())
+    )
 
 
 def test_sigterm_aborts_a_stalled_upload_within_seconds(job: Job) -> None:
@@ -146,7 +167,9 @@ def test_sigterm_aborts_a_stalled_upload_within_seconds(job: Job) -> None:
 
 
 def test_an_upload_cut_mid_body_is_not_stored(
-    pypiserver_index: servers.RunningIndex, project: str, tmp_path: Path,
+    pypiserver_index: servers.RunningIndex,
+    project: str,
+    tmp_path: Path,
 ) -> None:
     # Larger than every socket buffer between us and the server: the body is really mid-way.
     dist = tmp_path / "dist"

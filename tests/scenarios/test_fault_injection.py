@@ -40,8 +40,9 @@ FAST = ("--timeout", "1", "--retries", "1")
 
 
 @pytest.fixture(scope="session")
-def pypiserver_overwrite(tmp_path_factory: pytest.TempPathFactory) -> \
-        Iterator[servers.RunningIndex]:
+def pypiserver_overwrite(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[servers.RunningIndex]:
     with servers.pypiserver(tmp_path_factory.mktemp("overwrite"), overwrite=True) as index:
         yield index
 
@@ -67,8 +68,7 @@ class Case:
 
 
 @pytest.fixture
-def released(overwriting: servers.RunningIndex, project: str, tmp_path: Path) -> \
-        Iterator[Case]:
+def released(overwriting: servers.RunningIndex, project: str, tmp_path: Path) -> Iterator[Case]:
     """The project's 1.0 is released (another build); ours is a rebuild of it."""
     theirs = samples.build_project(tmp_path / "released", project, "1.0", payload="released")
     ours = samples.build_project(tmp_path / "ours", project, "1.0", payload="rebuilt")
@@ -78,8 +78,9 @@ def released(overwriting: servers.RunningIndex, project: str, tmp_path: Path) ->
         assert proxy.errors == []
 
 
-def _run(case: Case, publish: Publisher, dist_dir: Callable[..., Path], *extra: str) -> \
-        tuple[Result, float]:
+def _run(
+    case: Case, publish: Publisher, dist_dir: Callable[..., Path], *extra: str
+) -> tuple[Result, float]:
     start = time.monotonic()
     result = publish(case.proxy.index(case.index), dist_dir(*case.ours), *FAST, *extra)
     return result, time.monotonic() - start
@@ -96,20 +97,34 @@ def _assert_closed(case: Case, result: Result, seconds: float, code: int, *needl
 
 
 CHECK_FAULTS: dict[str, tuple[Callable[[], object], str]] = {
-    "maintenance-200": (lambda: Respond(200, {"Content-Type": "text/html"},
-                                        "<html><body><h1>Down for maintenance</h1></body></html>"),
-                        "is not the simple page of"),
+    "maintenance-200": (
+        lambda: Respond(
+            200,
+            {"Content-Type": "text/html"},
+            "<html><body><h1>Down for maintenance</h1></body></html>",
+        ),
+        "is not the simple page of",
+    ),
     "empty-200": (lambda: Respond(200, {"Content-Type": "text/html"}, ""), "its body is empty"),
     # HTML (pypiserver) loses its closing tags, JSON (devpi) its closing brackets.
-    "truncated": (lambda: RewriteBody(lambda b: b[: len(b) * 3 // 4]),
-                  "is not the simple page of"),
+    "truncated": (lambda: RewriteBody(lambda b: b[: len(b) * 3 // 4]), "is not the simple page of"),
     "cut-connection": (lambda: Truncate(100), "check: reading"),
-    "json-junk": (lambda: Respond(200, {"Content-Type": "application/vnd.pypi.simple.v1+json"},
-                                  '{"error": "backend down"}'), "no PEP 691 'meta'"),
-    "plain-text": (lambda: Respond(200, {"Content-Type": "text/plain"}, "ok"),
-                   "neither PEP 691 JSON nor HTML"),
-    "login-redirect": (lambda: Respond.redirect("http://127.0.0.1:9/login?next=/simple/"),
-                       "cannot tell whether"),
+    "json-junk": (
+        lambda: Respond(
+            200,
+            {"Content-Type": "application/vnd.pypi.simple.v1+json"},
+            '{"error": "backend down"}',
+        ),
+        "no PEP 691 'meta'",
+    ),
+    "plain-text": (
+        lambda: Respond(200, {"Content-Type": "text/plain"}, "ok"),
+        "neither PEP 691 JSON nor HTML",
+    ),
+    "login-redirect": (
+        lambda: Respond.redirect("http://127.0.0.1:9/login?next=/simple/"),
+        "cannot tell whether",
+    ),
     "503-always": (lambda: Respond(503, {"Retry-After": "0"}, "busy"), "check: could not read"),
     "stall": (Stall, "stopped answering"),
     "trickle": (lambda: Trickle(0.5, chunk=1), "check: reading"),
@@ -118,7 +133,10 @@ CHECK_FAULTS: dict[str, tuple[Callable[[], object], str]] = {
 
 @pytest.mark.parametrize("fault", sorted(CHECK_FAULTS))
 def test_a_faulty_check_never_reads_as_no_files(
-    released: Case, fault: str, publish: Publisher, dist_dir: Callable[..., Path],
+    released: Case,
+    fault: str,
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
 ) -> None:
     action, needle = CHECK_FAULTS[fault]
     released.proxy.add(Rule(action(), method="GET", path=released.page_path()))  # type: ignore[arg-type]
@@ -128,17 +146,27 @@ def test_a_faulty_check_never_reads_as_no_files(
 
 
 def test_a_401_on_the_check_is_refused_not_absent(
-    released: Case, publish: Publisher, dist_dir: Callable[..., Path],
+    released: Case,
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
 ) -> None:
-    released.proxy.add(Rule(Respond(401, {"WWW-Authenticate": 'Basic realm="pypi"'}, "no"),
-                            method="GET", path=released.page_path()))
+    released.proxy.add(
+        Rule(
+            Respond(401, {"WWW-Authenticate": 'Basic realm="pypi"'}, "no"),
+            method="GET",
+            path=released.page_path(),
+        )
+    )
     result, seconds = _run(released, publish, dist_dir)
     _assert_closed(released, result, seconds, 5, "refused to let us read", "check-password")
 
 
 @pytest.mark.parametrize("order", ["ours-first", "theirs-first"])
 def test_a_file_listed_twice_with_different_hashes_is_ambiguous_in_either_order(
-    released: Case, order: str, publish: Publisher, dist_dir: Callable[..., Path],
+    released: Case,
+    order: str,
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
 ) -> None:
     import hashlib
     import json
@@ -153,42 +181,59 @@ def test_a_file_listed_twice_with_different_hashes_is_ambiguous_in_either_order(
         # Every file listed again with OUR hash: one of its two entries matches the local file.
         if body.lstrip().startswith(b"{"):  # devpi: PEP 691 JSON
             page = json.loads(body)
-            page["files"] = [e for f in page["files"] for e in pair(
-                f, {**f, "hashes": {"sha256": ours.get(f["filename"], "0" * 64)}})]
+            page["files"] = [
+                e
+                for f in page["files"]
+                for e in pair(f, {**f, "hashes": {"sha256": ours.get(f["filename"], "0" * 64)}})
+            ]
             return json.dumps(page).encode()
 
         def twice(match: re.Match[bytes]) -> bytes:
             name = match.group(2).decode()
             fake = match.group(0).replace(match.group(1), ours.get(name, "0" * 64).encode())
             return b"".join(pair(match.group(0), fake))  # type: ignore[arg-type]
-        return re.sub(rb'<a [^>]*#sha256=([0-9a-f]{64})[^>]*>([^<]+)</a>', twice, body)
+
+        return re.sub(rb"<a [^>]*#sha256=([0-9a-f]{64})[^>]*>([^<]+)</a>", twice, body)
 
     released.proxy.add(Rule(RewriteBody(duplicate), method="GET", path=released.page_path()))
     result, seconds = _run(released, publish, dist_dir)
-    _assert_closed(released, result, seconds, 6, "twice with different hashes",
-                   "ambiguous listing")
+    _assert_closed(released, result, seconds, 6, "twice with different hashes", "ambiguous listing")
 
 
 def test_a_mistyped_index_url_answering_404_everywhere_is_an_error(
-    released: Case, publish: Publisher, dist_dir: Callable[..., Path],
+    released: Case,
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
 ) -> None:
     wrong = released.proxy.translate(released.index.root_url) + "simpel/"
     result, seconds = _run(released, publish, dist_dir, "--index-url", wrong)
-    _assert_closed(released, result, seconds, 6, "does not look like a working simple index",
-                   f"asked GET {wrong}")
+    _assert_closed(
+        released,
+        result,
+        seconds,
+        6,
+        "does not look like a working simple index",
+        f"asked GET {wrong}",
+    )
 
 
 def test_a_100_mb_page_is_refused_at_the_cap(
-    released: Case, publish: Publisher, dist_dir: Callable[..., Path],
+    released: Case,
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
 ) -> None:
-    released.proxy.add(Rule(Huge(100 * 1024 * 1024, "text/html"), method="GET",
-                            path=released.page_path()))
+    released.proxy.add(
+        Rule(Huge(100 * 1024 * 1024, "text/html"), method="GET", path=released.page_path())
+    )
     result, seconds = _run(released, publish, dist_dir)
     _assert_closed(released, result, seconds, 6, "larger than 32 MiB")
 
 
 def test_retry_after_as_an_http_date_is_honoured(
-    any_index: servers.RunningIndex, project: str, tmp_path: Path, publish: Publisher,
+    any_index: servers.RunningIndex,
+    project: str,
+    tmp_path: Path,
+    publish: Publisher,
     dist_dir: Callable[..., Path],
 ) -> None:
     import datetime
@@ -218,7 +263,9 @@ def fresh(any_index: servers.RunningIndex, project: str, tmp_path: Path) -> Iter
 
 
 def test_a_lost_answer_is_decided_by_reading_the_index(
-    fresh: Case, publish: Publisher, dist_dir: Callable[..., Path],
+    fresh: Case,
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
 ) -> None:
     fresh.proxy.add(Rule(Stall(after_forward=True), method="POST", times=1))
     result, seconds = _run(fresh, publish, dist_dir)
@@ -231,10 +278,16 @@ def test_a_lost_answer_is_decided_by_reading_the_index(
 
 @pytest.mark.parametrize("fault", ["reset-mid-body", "drop", "503-once"])
 def test_a_transient_upload_fault_is_retried(
-    fresh: Case, fault: str, publish: Publisher, dist_dir: Callable[..., Path],
+    fresh: Case,
+    fault: str,
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
 ) -> None:
-    action = {"reset-mid-body": ResetMidBody(300), "drop": Drop(),
-              "503-once": Respond(503, {"Retry-After": "0"}, "busy")}[fault]
+    action = {
+        "reset-mid-body": ResetMidBody(300),
+        "drop": Drop(),
+        "503-once": Respond(503, {"Retry-After": "0"}, "busy"),
+    }[fault]
     fresh.proxy.add(Rule(action, method="POST", times=1))
     result, seconds = _run(fresh, publish, dist_dir)
     assert result.code == 0, result.describe()
@@ -245,11 +298,17 @@ def test_a_transient_upload_fault_is_retried(
 
 @pytest.mark.parametrize("fault", ["stall", "slow-reader", "500-always", "trickle"])
 def test_an_upload_that_cannot_finish_ends_the_run(
-    fresh: Case, fault: str, publish: Publisher, dist_dir: Callable[..., Path],
+    fresh: Case,
+    fault: str,
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
 ) -> None:
-    action = {"stall": Stall(), "slow-reader": SlowRead(50),
-              "500-always": Respond(500, {}, "internal error"),
-              "trickle": Trickle(0.5, chunk=1)}[fault]
+    action = {
+        "stall": Stall(),
+        "slow-reader": SlowRead(50),
+        "500-always": Respond(500, {}, "internal error"),
+        "trickle": Trickle(0.5, chunk=1),
+    }[fault]
     fresh.proxy.add(Rule(action, method="POST"))
     result, seconds = _run(fresh, publish, dist_dir)
     assert result.code == 6, result.describe()
@@ -266,11 +325,17 @@ def test_an_upload_that_cannot_finish_ends_the_run(
 
 @pytest.mark.parametrize("fault", ["maintenance-200", "stall"])
 def test_a_faulty_confirmation_is_an_error_naming_the_phase(
-    fresh: Case, fault: str, publish: Publisher, dist_dir: Callable[..., Path],
+    fresh: Case,
+    fault: str,
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
 ) -> None:
-    action = {"maintenance-200": Respond(200, {"Content-Type": "text/html"},
-                                         "<html><body>maintenance</body></html>"),
-              "stall": Stall()}[fault]
+    action = {
+        "maintenance-200": Respond(
+            200, {"Content-Type": "text/html"}, "<html><body>maintenance</body></html>"
+        ),
+        "stall": Stall(),
+    }[fault]
     # The check reads the page first (404: new project); the faults hit the reads after.
     fresh.proxy.add(Rule(Forward(), method="GET", path=fresh.page_path(), times=1))
     fresh.proxy.add(Rule(action, method="GET", path=fresh.page_path()))
@@ -282,7 +347,9 @@ def test_a_faulty_confirmation_is_an_error_naming_the_phase(
 
 
 def test_a_slow_but_steady_index_is_not_a_fault(
-    fresh: Case, publish: Publisher, dist_dir: Callable[..., Path],
+    fresh: Case,
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
 ) -> None:
     fresh.proxy.add(Rule(Delay(0.5)))
     result, _ = _run(fresh, publish, dist_dir)

@@ -31,7 +31,9 @@ CASES = [case for case in hostile.all_cases() if case.defect not in LEGITIMATE]
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_a_hostile_distribution_is_refused_before_any_request(
-    case: hostile.HostileCase, pypiserver_index: servers.RunningIndex, tmp_path: Path,
+    case: hostile.HostileCase,
+    pypiserver_index: servers.RunningIndex,
+    tmp_path: Path,
     publish: Publisher,
 ) -> None:
     folder = tmp_path / "dist"
@@ -44,21 +46,25 @@ def test_a_hostile_distribution_is_refused_before_any_request(
     assert "Traceback" not in result.text
     assert sum(proxy.counts.values()) == 0  # not even the check
     assert "nothing was uploaded" in result.err
-    names = [printable(p.name, one_line=True) for p in paths if p.name.startswith(
-        ("hostile", "Hostile", "Foo", "foo", "x-"))] or [printable(paths[0].name, one_line=True)]
+    names = [
+        printable(p.name, one_line=True)
+        for p in paths
+        if p.name.startswith(("hostile", "Hostile", "Foo", "foo", "x-"))
+    ] or [printable(paths[0].name, one_line=True)]
     assert any(name in result.err for name in names), result.describe()
     if case.member and case.defect not in WHOLE_FILE:
         member = printable(case.member, one_line=True)
         # The member itself, or its folder (a .dist-info or top folder named as a whole).
-        assert member in result.err or member.rsplit("/", 1)[0] in result.err, \
-            result.describe()
+        assert member in result.err or member.rsplit("/", 1)[0] in result.err, result.describe()
     assert "\x1b" not in result.text and "\n::error::" not in result.text
     assert servers.list_files(pypiserver_index, hostile.PROJECT) == {}
     assert seconds < 10
 
 
 def test_a_link_inside_an_sdist_is_legitimate(
-    pypiserver_index: servers.RunningIndex, tmp_path: Path, publish: Publisher,
+    pypiserver_index: servers.RunningIndex,
+    tmp_path: Path,
+    publish: Publisher,
 ) -> None:
     [case] = hostile.by_defect("none-inside-link")
     folder = tmp_path / "dist"
@@ -68,12 +74,22 @@ def test_a_link_inside_an_sdist_is_legitimate(
     assert result.console_outcomes == {hostile.SDIST_NAME: "would-upload"}
 
 
-@pytest.mark.parametrize("case_id", ["wheel-bomb-size-lie", "wheel-bomb-zip64-lie",
-                                     "wheel-bomb-ratio", "wheel-bomb-overlap",
-                                     "wheel-metadata-50mb", "sdist-gzip-bomb",
-                                     "sdist-pkg-info-50mb"])
+@pytest.mark.parametrize(
+    "case_id",
+    [
+        "wheel-bomb-size-lie",
+        "wheel-bomb-zip64-lie",
+        "wheel-bomb-ratio",
+        "wheel-bomb-overlap",
+        "wheel-metadata-50mb",
+        "sdist-gzip-bomb",
+        "sdist-pkg-info-50mb",
+    ],
+)
 def test_bombs_are_refused_with_bounded_memory_and_time(
-    case_id: str, tmp_path: Path, dist_dir: Callable[..., Path],
+    case_id: str,
+    tmp_path: Path,
+    dist_dir: Callable[..., Path],
 ) -> None:
     folder = tmp_path / "dist"
     hostile.get(case_id).make(folder)
@@ -104,8 +120,17 @@ def _run_child(folder: Path) -> tuple[int, float, float, str]:
     """The CLI in its own process (a dry run, no index): exit code, peak memory, time, stderr."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "GITHUB_"))}
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2] / "src")
-    argv = [sys.executable, "-c", _CHILD, "--packages-dir", str(folder), "--dry-run", "true",
-            "--repository-url", "http://127.0.0.1:9/"]
+    argv = [
+        sys.executable,
+        "-c",
+        _CHILD,
+        "--packages-dir",
+        str(folder),
+        "--dry-run",
+        "true",
+        "--repository-url",
+        "http://127.0.0.1:9/",
+    ]
     start = time.monotonic()
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
     seconds = time.monotonic() - start

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from publish_action import pipeline as publish_module
+from publish_action.pipeline import stages as publish_module
 from tests.scenarios.conftest import Publisher, Result, seed
 from tests.support import samples, servers, snapshots
 from tests.support.dists import write_wheel
@@ -44,8 +44,12 @@ def built(tmp_path: Path) -> list[Path]:
     return samples.build_project(tmp_path / "build", PROJECT, "1.0.0")
 
 
-def test_exit_0_upload_then_rerun(index: servers.RunningIndex, built: list[Path],
-                                  publish: Publisher, dist_dir: Callable[..., Path]) -> None:
+def test_exit_0_upload_then_rerun(
+    index: servers.RunningIndex,
+    built: list[Path],
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
+) -> None:
     folder = dist_dir(*built)
     first = publish(index, folder)
     second = publish(index, folder)
@@ -54,17 +58,29 @@ def test_exit_0_upload_then_rerun(index: servers.RunningIndex, built: list[Path]
     snapshots.check("exit-0-rerun", shown(second))
 
 
-def test_exit_0_dry_run(index: servers.RunningIndex, built: list[Path], publish: Publisher,
-                        dist_dir: Callable[..., Path]) -> None:
+def test_exit_0_dry_run(
+    index: servers.RunningIndex,
+    built: list[Path],
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
+) -> None:
     result = publish(index, dist_dir(*built), "--dry-run", "true")
     snapshots.check("exit-0-dry-run", shown(result))
 
 
-def test_exit_0_under_github(index: servers.RunningIndex, built: list[Path],
-                             publish: Publisher, dist_dir: Callable[..., Path],
-                             tmp_path: Path) -> None:
-    env = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(tmp_path / "output"),
-           "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"), "RUNNER_TEMP": str(tmp_path)}
+def test_exit_0_under_github(
+    index: servers.RunningIndex,
+    built: list[Path],
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
+    tmp_path: Path,
+) -> None:
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "RUNNER_TEMP": str(tmp_path),
+    }
     result = publish(index, dist_dir(*built), environ=env)
     assert result.code == 0
     snapshots.check("exit-0-github", shown(result, env))
@@ -75,8 +91,13 @@ def test_exit_2_input(publish: Publisher, tmp_path: Path) -> None:
     snapshots.check("exit-2-input", shown(result))
 
 
-def test_exit_3_invalid(index: servers.RunningIndex, built: list[Path], publish: Publisher,
-                        dist_dir: Callable[..., Path], tmp_path: Path) -> None:
+def test_exit_3_invalid(
+    index: servers.RunningIndex,
+    built: list[Path],
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
+    tmp_path: Path,
+) -> None:
     folder = dist_dir(*built)
     broken = write_wheel(folder, PROJECT, "2.0")
     data = bytearray(broken.read_bytes())
@@ -88,42 +109,70 @@ def test_exit_3_invalid(index: servers.RunningIndex, built: list[Path], publish:
     snapshots.check("exit-3-invalid", shown(result))
 
 
-def test_exit_4_mismatch(index: servers.RunningIndex, built: list[Path], publish: Publisher,
-                         dist_dir: Callable[..., Path], tmp_path: Path) -> None:
+def test_exit_4_mismatch(
+    index: servers.RunningIndex,
+    built: list[Path],
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
+    tmp_path: Path,
+) -> None:
     seed(index, samples.build_project(tmp_path / "other", PROJECT, "1.0.0", payload="other"))
     result = publish(index, dist_dir(*built))
     assert result.code == 4
     snapshots.check("exit-4-mismatch", shown(result))
 
 
-def test_exit_5_refused(index: servers.RunningIndex, built: list[Path], publish: Publisher,
-                        dist_dir: Callable[..., Path]) -> None:
-    result = publish(index, dist_dir(*built), credentials=False, environ={
-        "INPUT_USER": index.username, "INPUT_PASSWORD": "wrong-password"},
-        secrets=("wrong-password",))
+def test_exit_5_refused(
+    index: servers.RunningIndex,
+    built: list[Path],
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
+) -> None:
+    result = publish(
+        index,
+        dist_dir(*built),
+        credentials=False,
+        environ={"INPUT_USER": index.username, "INPUT_PASSWORD": "wrong-password"},
+        secrets=("wrong-password",),
+    )
     assert result.code == 5
     snapshots.check("exit-5-refused", shown(result))
 
 
-def test_exit_6_junk_on_the_check(index: servers.RunningIndex, built: list[Path],
-                                  publish: Publisher, dist_dir: Callable[..., Path]) -> None:
+def test_exit_6_junk_on_the_check(
+    index: servers.RunningIndex,
+    built: list[Path],
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
+) -> None:
     with FaultProxy(index.root_url) as proxy:
-        proxy.add(Rule(Respond(200, {"Content-Type": "text/html"},
-                               "<html><body><h1>Down for maintenance</h1></body></html>"),
-                       method="GET", path=rf"{PROJECT}/$"))
+        proxy.add(
+            Rule(
+                Respond(
+                    200,
+                    {"Content-Type": "text/html"},
+                    "<html><body><h1>Down for maintenance</h1></body></html>",
+                ),
+                method="GET",
+                path=rf"{PROJECT}/$",
+            )
+        )
         result = publish(proxy.index(index), dist_dir(*built))
     assert result.code == 6
     snapshots.check("exit-6-junk-check", shown(result))
 
 
 def test_exit_1_internal_error_keeps_the_record(
-    index: servers.RunningIndex, built: list[Path], publish: Publisher,
-    dist_dir: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+    index: servers.RunningIndex,
+    built: list[Path],
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def bug(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(publish_module, "_confirm", bug)
+    monkeypatch.setattr(publish_module, "confirm_uploads", bug)
     result = publish(index, dist_dir(*built))
     assert result.code == 1
     snapshots.check("exit-1-internal", shown(result))

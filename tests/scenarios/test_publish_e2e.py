@@ -110,10 +110,12 @@ def test_rebuilt_with_different_content_is_a_mismatch_and_nothing_is_uploaded(
         result = publish(http_stubs.index_via(any_index, proxy), dist_dir(*rebuilt, *newer))
 
     assert result.code == 4, result.describe()
-    result.assert_outcomes({
-        **{p.name: "mismatch" for p in rebuilt},
-        **{p.name: "not-attempted" for p in newer},  # stopped before the first upload
-    })
+    result.assert_outcomes(
+        {
+            **{p.name: "mismatch" for p in rebuilt},
+            **{p.name: "not-attempted" for p in newer},  # stopped before the first upload
+        }
+    )
     assert proxy.hits("POST") == 0
     assert servers.list_files(any_index, project) == hashes(published)
     assert "2 file(s) are already on" in result.err and "nothing was uploaded" in result.err
@@ -166,10 +168,12 @@ def test_old_version_still_in_dist_is_skipped_new_one_uploaded(
         result = publish(via, dist_dir(*old, *new))
 
     assert result.code == 0, result.describe()
-    result.assert_outcomes({
-        **{p.name: "skipped-identical" for p in old},
-        **{p.name: "uploaded" for p in new},
-    })
+    result.assert_outcomes(
+        {
+            **{p.name: "skipped-identical" for p in old},
+            **{p.name: "uploaded" for p in new},
+        }
+    )
     assert proxy.hits("POST") == 2
     assert proxy.hits("GET", path_of(via.simple_url(project))) == 2  # check + confirm
     assert servers.list_files(any_index, project) == hashes([*old, *new])
@@ -255,19 +259,21 @@ def test_invalid_distributions_are_all_reported_before_any_request(
     wrong_version.write_bytes(wheel.read_bytes())  # METADATA says 1.0
     wrong_name = bad / "someone_else-1.0.tar.gz"
     wrong_name.write_bytes(sdist.read_bytes())  # PKG-INFO names our project
-    bad_metadata = _zip(bad / f"{stem}-4.0-py3-none-any.whl", {
-        f"{stem}-4.0.dist-info/METADATA": (
-            f"Metadata-Version: 2.1\nName: {project}\nVersion: 4.0\n"
-            "Requires-Python: >=3.8,,banana\n"
-        ),
-        f"{stem}-4.0.dist-info/WHEEL": "Wheel-Version: 1.0\n",
-    })
+    bad_metadata = _zip(
+        bad / f"{stem}-4.0-py3-none-any.whl",
+        {
+            f"{stem}-4.0.dist-info/METADATA": (
+                f"Metadata-Version: 2.1\nName: {project}\nVersion: 4.0\n"
+                "Requires-Python: >=3.8,,banana\n"
+            ),
+            f"{stem}-4.0.dist-info/WHEEL": "Wheel-Version: 1.0\n",
+        },
+    )
     no_metadata = _zip(bad / f"{stem}-5.0-py3-none-any.whl", {f"{stem}/__init__.py": ""})
     invalid = [corrupt, wrong_version, wrong_name, bad_metadata, no_metadata]
 
     with http_stubs.counting_proxy(any_index.root_url) as proxy:
-        result = publish(http_stubs.index_via(any_index, proxy),
-                         dist_dir(sdist, wheel, *invalid))
+        result = publish(http_stubs.index_via(any_index, proxy), dist_dir(sdist, wheel, *invalid))
 
     assert result.code == 3, result.describe()
     assert sum(proxy.counts.values()) == 0  # not even the check

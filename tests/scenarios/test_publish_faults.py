@@ -33,15 +33,18 @@ def test_file_appearing_between_check_and_upload(
     """Another job publishes the sdist just before our POST of it reaches the index."""
     ours = samples.build_project(tmp_path, project, "1.0", payload="ours")
     theirs = (
-        ours if racer == "identical"
+        ours
+        if racer == "identical"
         else samples.build_project(tmp_path, project, "1.0", payload="theirs")
     )
     sdist, wheel = ours
 
-    with race_proxy(strict_index.root_url,
-                    {sdist.name: lambda: seed(strict_index, [theirs[0]])}) as proxy:
-        result = publish(http_stubs.index_via(strict_index, proxy), dist_dir(*ours),
-                         "--max-parallel", "1")
+    with race_proxy(
+        strict_index.root_url, {sdist.name: lambda: seed(strict_index, [theirs[0]])}
+    ) as proxy:
+        result = publish(
+            http_stubs.index_via(strict_index, proxy), dist_dir(*ours), "--max-parallel", "1"
+        )
 
     assert proxy.fired == [sdist.name]  # type: ignore[attr-defined]
     assert "checked 1 project(s): 2 file(s) to upload, 0 already on the index" in result.out
@@ -78,8 +81,9 @@ def test_dropped_upload_is_retried_and_converges(
     """lost-request: the index never saw the first POST. lost-answer: the index stored it, but
     the answer never came back (the retry then meets the file already there)."""
     files = samples.build_project(tmp_path, project, "1.0", payload="x" * 200_000)
-    with http_stubs.proxy_that_drops(any_index.root_url, 1,
-                                     forward_dropped=forward_dropped) as proxy:
+    with http_stubs.proxy_that_drops(
+        any_index.root_url, 1, forward_dropped=forward_dropped
+    ) as proxy:
         result = publish(http_stubs.index_via(any_index, proxy), dist_dir(*files))
 
     assert result.code == 0, result.describe()
@@ -105,8 +109,13 @@ def other_origin(
 
 
 def _assert_redirect_not_followed(
-    result: Result, target: servers.RunningIndex, other: servers.RunningIndex,
-    other_proxy: http_stubs.StubServer, ours: list[Path], theirs: list[Path], project: str,
+    result: Result,
+    target: servers.RunningIndex,
+    other: servers.RunningIndex,
+    other_proxy: http_stubs.StubServer,
+    ours: list[Path],
+    theirs: list[Path],
+    project: str,
 ) -> None:
     assert result.code == 0, result.describe()
     line = result.line_with("redirects to another origin")
@@ -132,14 +141,18 @@ def test_check_redirected_to_another_origin_is_not_followed(
     theirs = samples.build_project(tmp_path, project, "1.0", payload="someone else's")
     seed(other_origin, theirs)
 
-    with http_stubs.counting_proxy(other_origin.root_url) as other_proxy, \
-            fallback_proxy(any_index.root_url,
-                           http_stubs.index_via(other_origin, other_proxy).index_url) as front:
+    with (
+        http_stubs.counting_proxy(other_origin.root_url) as other_proxy,
+        fallback_proxy(
+            any_index.root_url, http_stubs.index_via(other_origin, other_proxy).index_url
+        ) as front,
+    ):
         via = http_stubs.index_via(any_index, front)
         result = publish(any_index, dist_dir(*ours), "--index-url", via.index_url)
 
-    _assert_redirect_not_followed(result, any_index, other_origin, other_proxy, ours, theirs,
-                                  project)
+    _assert_redirect_not_followed(
+        result, any_index, other_origin, other_proxy, ours, theirs, project
+    )
     assert front.hits("GET", path_of(via.simple_url(project))) == 2  # the check and the confirm
 
 
@@ -148,17 +161,20 @@ def pypiserver_with_fallback(
     tmp_path_factory: pytest.TempPathFactory, pypiserver_index: servers.RunningIndex
 ) -> Iterator[tuple[servers.RunningIndex, servers.RunningIndex, http_stubs.StubServer]]:
     """A real pypiserver whose fallback (normally pypi.org) is another loopback pypiserver."""
-    with http_stubs.counting_proxy(pypiserver_index.root_url) as other_proxy, \
-            servers.pypiserver(
-                tmp_path_factory.mktemp("fallback"),
-                fallback_url=http_stubs.index_via(pypiserver_index, other_proxy).index_url,
-            ) as index:
+    with (
+        http_stubs.counting_proxy(pypiserver_index.root_url) as other_proxy,
+        servers.pypiserver(
+            tmp_path_factory.mktemp("fallback"),
+            fallback_url=http_stubs.index_via(pypiserver_index, other_proxy).index_url,
+        ) as index,
+    ):
         yield index, pypiserver_index, other_proxy
 
 
 def test_real_pypiserver_fallback_redirect_is_not_followed(
-    pypiserver_with_fallback: tuple[servers.RunningIndex, servers.RunningIndex,
-                                    http_stubs.StubServer],
+    pypiserver_with_fallback: tuple[
+        servers.RunningIndex, servers.RunningIndex, http_stubs.StubServer
+    ],
     project: str,
     tmp_path: Path,
     publish: Publisher,
@@ -190,12 +206,20 @@ def test_check_url_that_always_redirects_elsewhere(
     theirs = samples.build_project(tmp_path, project, "1.0", payload="someone else's")
     seed(other_origin, theirs)
 
-    with http_stubs.counting_proxy(other_origin.root_url) as other_proxy, \
-            http_stubs.redirect_server(other_proxy.url) as redirector:
+    with (
+        http_stubs.counting_proxy(other_origin.root_url) as other_proxy,
+        http_stubs.redirect_server(other_proxy.url) as redirector,
+    ):
         index_url = http_stubs.index_via(any_index, redirector).index_url
         with http_stubs.counting_proxy(any_index.root_url) as uploads:
-            result = publish(http_stubs.index_via(any_index, uploads), dist_dir(*ours),
-                             "--index-url", index_url, "--confirm", "false")
+            result = publish(
+                http_stubs.index_via(any_index, uploads),
+                dist_dir(*ours),
+                "--index-url",
+                index_url,
+                "--confirm",
+                "false",
+            )
 
     assert result.code == 6, result.describe()
     assert "does not look like a working simple index" in result.err

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 @pytest.fixture(scope="module")
 def read_protected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.RunningIndex]:
     """pypiserver that wants the password for reading too (devpi needs a plugin for that)."""
-    with servers.pypiserver(tmp_path_factory.mktemp("read-protected"),
-                            authenticate="download,update,list") as index:
+    with servers.pypiserver(
+        tmp_path_factory.mktemp("read-protected"), authenticate="download,update,list"
+    ) as index:
         yield index
 
 
@@ -40,13 +41,17 @@ def test_refused_check_is_an_auth_error_and_nothing_is_uploaded(
     files = samples.build_project(tmp_path, project, "1.0")
     # Uploads and reads go through two proxies: two origins, so the upload credentials are not
     # tried for the check (the check URL is not the upload URL's host).
-    with http_stubs.counting_proxy(read_protected.root_url) as uploads, \
-            http_stubs.counting_proxy(read_protected.root_url) as reads:
+    with (
+        http_stubs.counting_proxy(read_protected.root_url) as uploads,
+        http_stubs.counting_proxy(read_protected.root_url) as reads,
+    ):
         index_url = http_stubs.index_via(read_protected, reads).index_url
         extra = ["--index-url", index_url]
         if check == "wrong-check-password":
-            extra += [f"--check-user={read_protected.username}",
-                      "--check-password=not-the-password"]
+            extra += [
+                f"--check-user={read_protected.username}",
+                "--check-password=not-the-password",
+            ]
         result = publish(http_stubs.index_via(read_protected, uploads), dist_dir(*files), *extra)
 
     assert result.code == 5, result.describe()
@@ -81,9 +86,12 @@ def test_read_protected_index_works_with_read_credentials(
     with http_stubs.counting_proxy(read_protected.root_url) as reads:
         extra: list[str] = []
         if how == "check-credentials":
-            extra = ["--index-url", http_stubs.index_via(read_protected, reads).index_url,
-                     f"--check-user={read_protected.username}",
-                     f"--check-password={read_protected.password}"]
+            extra = [
+                "--index-url",
+                http_stubs.index_via(read_protected, reads).index_url,
+                f"--check-user={read_protected.username}",
+                f"--check-password={read_protected.password}",
+            ]
         result = publish(read_protected, dist_dir(*files), *extra)
     assert result.code == 0, result.describe()
     result.assert_outcomes({p.name: "uploaded" for p in files})
@@ -95,8 +103,11 @@ def test_read_protected_index_works_with_read_credentials(
 # -- 7. skip with different content ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("flags", [("--on-existing", "skip"), ("--skip-existing", "true")],
-                         ids=["on-existing-skip", "skip-existing-alias"])
+@pytest.mark.parametrize(
+    "flags",
+    [("--on-existing", "skip"), ("--skip-existing", "true")],
+    ids=["on-existing-skip", "skip-existing-alias"],
+)
 def test_skip_policy_skips_different_content_with_a_warning(
     any_index: servers.RunningIndex,
     flags: tuple[str, str],
@@ -152,8 +163,12 @@ def test_overwrite_replaces_the_file_where_the_index_allows_it(
     rebuilt = samples.build_project(tmp_path, project, "1.0", payload="second")
 
     with http_stubs.counting_proxy(replacing_index.root_url) as proxy:
-        result = publish(http_stubs.index_via(replacing_index, proxy), dist_dir(*rebuilt),
-                         "--on-existing", "overwrite")
+        result = publish(
+            http_stubs.index_via(replacing_index, proxy),
+            dist_dir(*rebuilt),
+            "--on-existing",
+            "overwrite",
+        )
 
     assert result.code == 0, result.describe()
     result.assert_outcomes({p.name: "uploaded" for p in rebuilt})
@@ -175,8 +190,9 @@ def test_overwrite_refused_by_the_index_is_reported_not_hidden(
     seed(strict_index, published)
     rebuilt = samples.build_project(tmp_path, project, "1.0", payload="second")
 
-    result = publish(strict_index, dist_dir(*rebuilt), "--on-existing", "overwrite",
-                     "--max-parallel", "1")
+    result = publish(
+        strict_index, dist_dir(*rebuilt), "--on-existing", "overwrite", "--max-parallel", "1"
+    )
 
     assert result.code == 4, result.describe()
     outcomes = result.report_outcomes
@@ -185,7 +201,9 @@ def test_overwrite_refused_by_the_index_is_reported_not_hidden(
     assert servers.list_files(strict_index, project) == hashes(published)
 
 
-@pytest.mark.parametrize("url", ["https://upload.pypi.org/legacy/", "https://test.pypi.org/legacy/"])
+@pytest.mark.parametrize(
+    "url", ["https://upload.pypi.org/legacy/", "https://test.pypi.org/legacy/"]
+)
 def test_overwrite_is_refused_up_front_for_pypi(
     url: str,
     no_network: list[object],
@@ -195,8 +213,15 @@ def test_overwrite_is_refused_up_front_for_pypi(
     dist_dir: Callable[..., Path],
 ) -> None:
     files = samples.build_project(tmp_path, project, "1.0")
-    result = publish(None, dist_dir(*files), "--repository-url", url,
-                     "--password=pypi-secret-token", "--on-existing", "overwrite")
+    result = publish(
+        None,
+        dist_dir(*files),
+        "--repository-url",
+        url,
+        "--password=pypi-secret-token",
+        "--on-existing",
+        "overwrite",
+    )
     assert result.code == 2, result.describe()
     assert "on-existing: overwrite is refused for" in result.err
     assert "pypi-secret-token" not in result.text

@@ -23,12 +23,15 @@ BOUND = 180.0
 
 
 def test_a_dead_or_trickling_index_ends_the_run_within_three_minutes(
-    pypiserver_index: servers.RunningIndex, tmp_path: Path,
+    pypiserver_index: servers.RunningIndex,
+    tmp_path: Path,
 ) -> None:
     phases = {"check": r"bounds-check/$", "upload": "", "confirmation": r"bounds-confirmation/$"}
-    with FaultProxy(pypiserver_index.root_url) as check, \
-            FaultProxy(pypiserver_index.root_url) as upload, \
-            FaultProxy(pypiserver_index.root_url) as confirmation:
+    with (
+        FaultProxy(pypiserver_index.root_url) as check,
+        FaultProxy(pypiserver_index.root_url) as upload,
+        FaultProxy(pypiserver_index.root_url) as confirmation,
+    ):
         check.add(Rule(Stall(), method="GET", path=phases["check"]))
         upload.add(Rule(Trickle(2.0, chunk=1), method="POST"))
         confirmation.add(Rule(Forward(), method="GET", path=phases["confirmation"], times=1))
@@ -51,12 +54,25 @@ def test_a_dead_or_trickling_index_ends_the_run_within_three_minutes(
 
 
 def _start(index: servers.RunningIndex, dist: Path) -> tuple[subprocess.Popen[str], float]:
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(SRC),
-           "INPUT_PASSWORD": index.password}
-    argv = [sys.executable, "-m", "publish_action", "--repository-url", index.upload_url,
-            "--user", index.username, "--packages-dir", str(dist)]
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(SRC),
+        "INPUT_PASSWORD": index.password,
+    }
+    argv = [
+        sys.executable,
+        "-m",
+        "publish_action",
+        "--repository-url",
+        index.upload_url,
+        "--user",
+        index.username,
+        "--packages-dir",
+        str(dist),
+    ]
+    proc = subprocess.Popen(
+        argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     return proc, time.monotonic()
 
 

@@ -14,7 +14,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from publish_action import pipeline as publish_module
+from publish_action.pipeline import stages as publish_module
 from publish_action.reporting import JsonReport
 from tests.scenarios.conftest import Publisher, hashes
 from tests.support import http_stubs, samples, servers
@@ -23,9 +23,12 @@ from tests.support.fault_proxy import FaultProxy, Respond, Rule
 
 def github_env(tmp_path: Path) -> dict[str, str]:
     (tmp_path / "gh").mkdir(exist_ok=True)
-    return {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(tmp_path / "gh" / "output"),
-            "GITHUB_STEP_SUMMARY": str(tmp_path / "gh" / "summary"),
-            "RUNNER_TEMP": str(tmp_path / "gh")}
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(tmp_path / "gh" / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "gh" / "summary"),
+        "RUNNER_TEMP": str(tmp_path / "gh"),
+    }
 
 
 def outputs(env: dict[str, str]) -> dict[str, str]:
@@ -44,16 +47,24 @@ def outputs(env: dict[str, str]) -> dict[str, str]:
 
 @pytest.mark.parametrize("where", ["a-folder", "under-a-file"])
 def test_an_unwritable_report_path_is_an_input_error_before_any_request(
-    any_index: servers.RunningIndex, project: str, tmp_path: Path, publish: Publisher,
-    dist_dir: Callable[..., Path], where: str,
+    any_index: servers.RunningIndex,
+    project: str,
+    tmp_path: Path,
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
+    where: str,
 ) -> None:
     files = samples.build_project(tmp_path, project, "1.0")
     (tmp_path / "blocker").write_text("a file, not a folder")
     report = tmp_path / "blocker" / "report.json" if where == "under-a-file" else tmp_path
     env = github_env(tmp_path)
     with http_stubs.counting_proxy(any_index.root_url) as proxy:
-        result = publish(http_stubs.index_via(any_index, proxy), dist_dir(*files),
-                         environ=env, report_path=report)
+        result = publish(
+            http_stubs.index_via(any_index, proxy),
+            dist_dir(*files),
+            environ=env,
+            report_path=report,
+        )
     assert result.code == 2, result.describe()
     assert "cannot write 1 of the files" in result.err and "report-path" in result.err
     assert sum(proxy.counts.values()) == 0
@@ -62,8 +73,12 @@ def test_an_unwritable_report_path_is_an_input_error_before_any_request(
 
 
 def test_a_report_that_cannot_be_written_after_uploading_is_a_warning(
-    any_index: servers.RunningIndex, project: str, tmp_path: Path, publish: Publisher,
-    dist_dir: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+    any_index: servers.RunningIndex,
+    project: str,
+    tmp_path: Path,
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     files = samples.build_project(tmp_path, project, "1.0")
 
@@ -81,15 +96,19 @@ def test_a_report_that_cannot_be_written_after_uploading_is_a_warning(
 
 
 def test_an_internal_error_after_uploading_keeps_the_record(
-    any_index: servers.RunningIndex, project: str, tmp_path: Path, publish: Publisher,
-    dist_dir: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+    any_index: servers.RunningIndex,
+    project: str,
+    tmp_path: Path,
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     files = samples.build_project(tmp_path, project, "1.0")
 
     def bug(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug in the confirmation")
 
-    monkeypatch.setattr(publish_module, "_confirm", bug)
+    monkeypatch.setattr(publish_module, "confirm_uploads", bug)
     env = github_env(tmp_path)
     result = publish(any_index, dist_dir(*files), environ=env)
     assert result.code == 1, result.describe()
@@ -104,8 +123,13 @@ def test_an_internal_error_after_uploading_keeps_the_record(
 
 @pytest.mark.parametrize("change", ["same-size", "grown", "shrunk"])
 def test_a_file_changed_after_inspection_is_never_stored(
-    any_index: servers.RunningIndex, project: str, tmp_path: Path, publish: Publisher,
-    dist_dir: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, change: str,
+    any_index: servers.RunningIndex,
+    project: str,
+    tmp_path: Path,
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+    change: str,
 ) -> None:
     files = samples.build_project(tmp_path, project, "1.0")
     real_inspect = publish_module.inspect
@@ -138,37 +162,55 @@ SECRET = "s3cr3t pa/ss+wörd&<x>%"  # every character URL- or HTML-encoding chan
 
 
 def test_a_password_echoed_back_in_any_encoding_is_never_printed(
-    pypiserver_index: servers.RunningIndex, project: str, tmp_path: Path,
-    publish: Publisher, dist_dir: Callable[..., Path],
+    pypiserver_index: servers.RunningIndex,
+    project: str,
+    tmp_path: Path,
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
 ) -> None:
     files = samples.build_project(tmp_path, project, "1.0")
     basic = base64.b64encode(f"{pypiserver_index.username}:{SECRET}".encode()).decode()
-    echo = (f"<html><body><h1>403 Forbidden</h1><p>bad password {quote(SECRET)} "
-            f"({quote_plus(SECRET)}, {quote(SECRET).lower()}) for "
-            f"{SECRET.replace('<', '&lt;').replace('>', '&gt;').replace('&', '&amp;', 1)} "
-            f"header {basic}</p></body></html>")
+    echo = (
+        f"<html><body><h1>403 Forbidden</h1><p>bad password {quote(SECRET)} "
+        f"({quote_plus(SECRET)}, {quote(SECRET).lower()}) for "
+        f"{SECRET.replace('<', '&lt;').replace('>', '&gt;').replace('&', '&amp;', 1)} "
+        f"header {basic}</p></body></html>"
+    )
     env = github_env(tmp_path)
     env["INPUT_PASSWORD"] = SECRET
     with FaultProxy(pypiserver_index.root_url) as proxy:
         proxy.add(Rule(Respond(403, {"Content-Type": "text/html"}, echo), method="POST"))
-        result = publish(proxy.index(pypiserver_index), dist_dir(*files), credentials=False,
-                         environ={**env, "INPUT_USER": pypiserver_index.username},
-                         secrets=(SECRET, basic, quote(SECRET).lower()))
+        result = publish(
+            proxy.index(pypiserver_index),
+            dist_dir(*files),
+            credentials=False,
+            environ={**env, "INPUT_USER": pypiserver_index.username},
+            secrets=(SECRET, basic, quote(SECRET).lower()),
+        )
     assert result.code == 5, result.describe()
     assert "bad password ***" in result.err  # the echo is shown, the secret is not
     assert "::add-mask::" in result.out  # and the runner is told to hide it too
 
 
 def test_a_password_inside_index_url_is_used_and_never_printed(
-    pypiserver_index: servers.RunningIndex, project: str, tmp_path: Path,
-    publish: Publisher, dist_dir: Callable[..., Path],
+    pypiserver_index: servers.RunningIndex,
+    project: str,
+    tmp_path: Path,
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
 ) -> None:
     files = samples.build_project(tmp_path, project, "1.0")
     with FaultProxy(pypiserver_index.root_url) as proxy:
         via = proxy.index(pypiserver_index)
         index_url = via.index_url.replace("http://", f"http://reader:{quote(SECRET, safe='')}@")
-        result = publish(via, dist_dir(*files), "--index-url", index_url,
-                         environ=github_env(tmp_path), secrets=(SECRET, quote(SECRET, safe="")))
+        result = publish(
+            via,
+            dist_dir(*files),
+            "--index-url",
+            index_url,
+            environ=github_env(tmp_path),
+            secrets=(SECRET, quote(SECRET, safe="")),
+        )
         reads = proxy.requests(method="GET")
     assert result.code == 0, result.describe()
     assert reads and all(r.auth_scheme == "Basic" for r in reads)

@@ -29,10 +29,12 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 PROJECT = "sampleproject"
-GITHUB_PUBLISHER = TrustedPublisherConfig("github", "octo-org/sampleproject", "release.yml",
-                                          environment="pypi", projects=(PROJECT,))
-GITLAB_PUBLISHER = TrustedPublisherConfig("gitlab", "octo-group/sampleproject", ".gitlab-ci.yml",
-                                          projects=(PROJECT,))
+GITHUB_PUBLISHER = TrustedPublisherConfig(
+    "github", "octo-org/sampleproject", "release.yml", environment="pypi", projects=(PROJECT,)
+)
+GITLAB_PUBLISHER = TrustedPublisherConfig(
+    "gitlab", "octo-group/sampleproject", ".gitlab-ci.yml", projects=(PROJECT,)
+)
 
 
 @pytest.fixture(autouse=True)
@@ -80,26 +82,51 @@ class Outcome:
         return f"exit {self.code}\n--- stdout ---\n{self.out}--- stderr ---\n{self.err}"
 
 
-def publish(index: PyPIStandIn, packages: list[Path], environ: dict[str, str], tmp_path: Path,
-            *flags: str, secrets: tuple[OidcIssuer, ...] = ()) -> Outcome:
+def publish(
+    index: PyPIStandIn,
+    packages: list[Path],
+    environ: dict[str, str],
+    tmp_path: Path,
+    *flags: str,
+    secrets: tuple[OidcIssuer, ...] = (),
+) -> Outcome:
     packages_dir = tmp_path / f"dist-{len(list(tmp_path.glob('dist-*')))}"
     packages_dir.mkdir()
     for path in packages:
         (packages_dir / path.name).write_bytes(path.read_bytes())
     report_path = tmp_path / f"{packages_dir.name}-report.json"
-    argv = ["--repository-url", index.upload_url, "--index-url", index.index_url,
-            "--packages-dir", str(packages_dir), "--confirm-timeout", "2",
-            "--report-path", str(report_path), "--attestations", "false", "--retries", "1",
-            *flags]
+    argv = [
+        "--repository-url",
+        index.upload_url,
+        "--index-url",
+        index.index_url,
+        "--packages-dir",
+        str(packages_dir),
+        "--confirm-timeout",
+        "2",
+        "--report-path",
+        str(report_path),
+        "--attestations",
+        "false",
+        "--retries",
+        "1",
+        *flags,
+    ]
     out, err = io.StringIO(), io.StringIO()
     code = main(argv, environ=environ, stdout=out, stderr=err)
     report_text = report_path.read_text(encoding="utf-8") if report_path.exists() else ""
-    outcome = Outcome(code, out.getvalue(), err.getvalue(),
-                      json.loads(report_text) if report_text else {}, report_text)
+    outcome = Outcome(
+        code,
+        out.getvalue(),
+        err.getvalue(),
+        json.loads(report_text) if report_text else {},
+        report_text,
+    )
     # No token, ever: neither the index's upload tokens nor the CI's OIDC tokens.
     tokens = [*index.minted_tokens, *(jwt for issuer in secrets for jwt in issuer.issued)]
-    printed = "\n".join(line for line in outcome.text.splitlines()
-                        if not line.startswith("::add-mask::"))
+    printed = "\n".join(
+        line for line in outcome.text.splitlines() if not line.startswith("::add-mask::")
+    )
     for token in tokens:
         assert token not in printed, f"a token leaked into the output\n{outcome.describe()}"
         assert token not in report_text, "a token leaked into the JSON report"
@@ -118,7 +145,9 @@ def local(paths: list[Path]) -> dict[str, str]:
 
 
 def test_github_job_publishes_with_a_minted_token(
-    index: PyPIStandIn, dists: list[Path], issuers: tuple[OidcIssuer, OidcIssuer],
+    index: PyPIStandIn,
+    dists: list[Path],
+    issuers: tuple[OidcIssuer, OidcIssuer],
     tmp_path: Path,
 ) -> None:
     github, _ = issuers
@@ -131,10 +160,16 @@ def test_github_job_publishes_with_a_minted_token(
     assert [r.status for r in uploads] == [200, 200]
     assert {r.user for r in uploads} == {"__token__"}
     paths = index.paths()
-    assert paths.index("/_/oidc/audience") < paths.index("/_/oidc/mint-token") < paths.index(
-        "/legacy/")
-    assert ("trusted publishing: " in result.out and "minted an upload token for the GitHub "
-            "Actions identity octo-org/sampleproject" in result.out), result.describe()
+    assert (
+        paths.index("/_/oidc/audience")
+        < paths.index("/_/oidc/mint-token")
+        < paths.index("/legacy/")
+    )
+    assert (
+        "trusted publishing: " in result.out
+        and "minted an upload token for the GitHub Actions identity octo-org/sampleproject"
+        in result.out
+    ), result.describe()
     # GitHub masks the token (and the OIDC token) before any other line could carry it.
     token = index.minted_tokens[0]
     lines = result.out.splitlines()
@@ -145,7 +180,9 @@ def test_github_job_publishes_with_a_minted_token(
 
 
 def test_gitlab_job_publishes_with_a_minted_token(
-    index: PyPIStandIn, dists: list[Path], issuers: tuple[OidcIssuer, OidcIssuer],
+    index: PyPIStandIn,
+    dists: list[Path],
+    issuers: tuple[OidcIssuer, OidcIssuer],
     tmp_path: Path,
 ) -> None:
     _, gitlab = issuers
@@ -161,14 +198,17 @@ def test_gitlab_job_publishes_with_a_minted_token(
 
 
 def test_a_long_run_re_mints_with_fresh_oidc_tokens(
-    index: PyPIStandIn, dists: list[Path], issuers: tuple[OidcIssuer, OidcIssuer],
+    index: PyPIStandIn,
+    dists: list[Path],
+    issuers: tuple[OidcIssuer, OidcIssuer],
     tmp_path: Path,
 ) -> None:
     """Tokens living 30 s are always within the renewal margin: every upload gets a new one."""
     github, _ = issuers
     index.token_lifetime = 30
-    result = publish(index, dists, github.github_environ(), tmp_path, "--max-parallel", "1",
-                     secrets=issuers)
+    result = publish(
+        index, dists, github.github_environ(), tmp_path, "--max-parallel", "1", secrets=issuers
+    )
 
     assert result.code == 0, result.describe()
     assert stored(index) == local(dists)
@@ -180,7 +220,9 @@ def test_a_long_run_re_mints_with_fresh_oidc_tokens(
 
 
 def test_rerun_needs_no_token(
-    index: PyPIStandIn, dists: list[Path], issuers: tuple[OidcIssuer, OidcIssuer],
+    index: PyPIStandIn,
+    dists: list[Path],
+    issuers: tuple[OidcIssuer, OidcIssuer],
     tmp_path: Path,
 ) -> None:
     github, _ = issuers
@@ -192,15 +234,19 @@ def test_rerun_needs_no_token(
 
 
 def test_auto_on_an_index_without_it_uses_the_password(
-    index: PyPIStandIn, dists: list[Path], issuers: tuple[OidcIssuer, OidcIssuer],
+    index: PyPIStandIn,
+    dists: list[Path],
+    issuers: tuple[OidcIssuer, OidcIssuer],
     tmp_path: Path,
 ) -> None:
     github, _ = issuers
     index.audience_status = 404
     result = publish(index, dists, github.github_environ(), tmp_path, secrets=issuers)
     # No password either, so the stand-in (PyPI-like) refuses the anonymous upload.
-    assert "does not offer it (GET /_/oidc/audience answered 404); uploading without " \
-           "credentials" in result.out, result.describe()
+    assert (
+        "does not offer it (GET /_/oidc/audience answered 404); uploading without "
+        "credentials" in result.out
+    ), result.describe()
     assert index.minted == []
     assert result.code == 5, result.describe()
 
@@ -210,19 +256,36 @@ def test_auto_on_an_index_without_it_uses_the_password(
 
 def _fork_event(tmp_path: Path) -> str:
     event = tmp_path / "event.json"
-    event.write_text(json.dumps({"pull_request": {
-        "head": {"repo": {"full_name": "mallory/sampleproject", "fork": True}},
-        "base": {"repo": {"full_name": "octo-org/sampleproject", "fork": False}},
-    }}))
+    event.write_text(
+        json.dumps(
+            {
+                "pull_request": {
+                    "head": {"repo": {"full_name": "mallory/sampleproject", "fork": True}},
+                    "base": {"repo": {"full_name": "octo-org/sampleproject", "fork": False}},
+                }
+            }
+        )
+    )
     return str(event)
 
 
-@pytest.mark.parametrize("case", [
-    "no-ci", "missing-permission", "fork", "gitlab-no-id-token", "no-publisher",
-    "switched-off", "always-not-offered",
-])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "no-ci",
+        "missing-permission",
+        "fork",
+        "gitlab-no-id-token",
+        "no-publisher",
+        "switched-off",
+        "always-not-offered",
+    ],
+)
 def test_failures_exit_7_with_their_own_message(
-    case: str, index: PyPIStandIn, dists: list[Path], issuers: tuple[OidcIssuer, OidcIssuer],
+    case: str,
+    index: PyPIStandIn,
+    dists: list[Path],
+    issuers: tuple[OidcIssuer, OidcIssuer],
     tmp_path: Path,
 ) -> None:
     github, gitlab = issuers
@@ -231,36 +294,46 @@ def test_failures_exit_7_with_their_own_message(
     expected: tuple[str, ...]
     if case == "no-ci":
         environ = {}
-        expected = ("error: trusted publishing: no OIDC identity:",
-                    "GitHub Actions: `permissions: id-token: write` on the publishing job",
-                    "GitLab CI/CD: in the job, `id_tokens:` with `PYPI_ID_TOKEN: {aud: pypi}`")
+        expected = (
+            "error: trusted publishing: no OIDC identity:",
+            "GitHub Actions: `permissions: id-token: write` on the publishing job",
+            "GitLab CI/CD: in the job, `id_tokens:` with `PYPI_ID_TOKEN: {aud: pypi}`",
+        )
     elif case == "missing-permission":
         del environ["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]
-        expected = ("error: trusted publishing: GitHub Actions (GITHUB_ACTIONS=true): this job "
-                    "may not request an OIDC token (ACTIONS_ID_TOKEN_REQUEST_TOKEN is not set)",
-                    "hint: add `permissions: id-token: write` to the publishing job")
+        expected = (
+            "error: trusted publishing: GitHub Actions (GITHUB_ACTIONS=true): this job "
+            "may not request an OIDC token (ACTIONS_ID_TOKEN_REQUEST_TOKEN is not set)",
+            "hint: add `permissions: id-token: write` to the publishing job",
+        )
     elif case == "fork":
         environ.update(GITHUB_EVENT_NAME="pull_request", GITHUB_EVENT_PATH=_fork_event(tmp_path))
         del environ["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]
         del environ["ACTIONS_ID_TOKEN_REQUEST_URL"]
-        expected = ("no OIDC token for a pull request from a fork (mallory/sampleproject → "
-                    "octo-org/sampleproject)",
-                    "hint: publish from an event a fork cannot trigger: `push` of a tag, "
-                    "`release`, or `workflow_dispatch`")
+        expected = (
+            "no OIDC token for a pull request from a fork (mallory/sampleproject → "
+            "octo-org/sampleproject)",
+            "hint: publish from an event a fork cannot trigger: `push` of a tag, "
+            "`release`, or `workflow_dispatch`",
+        )
     elif case == "gitlab-no-id-token":
         environ = gitlab.gitlab_environ(audiences=())
-        expected = ("error: trusted publishing: GitLab CI/CD (GITLAB_CI=true): no ID token for "
-                    "audience 'pypi': the variable PYPI_ID_TOKEN is not set",
-                    "`id_tokens:` → `PYPI_ID_TOKEN:` → `aud: pypi`")
+        expected = (
+            "error: trusted publishing: GitLab CI/CD (GITLAB_CI=true): no ID token for "
+            "audience 'pypi': the variable PYPI_ID_TOKEN is not set",
+            "`id_tokens:` → `PYPI_ID_TOKEN:` → `aud: pypi`",
+        )
     elif case == "no-publisher":
         index.publishers.clear()
-        expected = ("refused to mint an upload token for this GitHub Actions identity "
-                    "(POST /_/oidc/mint-token → HTTP 422)",
-                    "  invalid-publisher: valid token, but no corresponding publisher "
-                    "(Publisher with matching claims was not found)",
-                    "    job_workflow_ref: octo-org/sampleproject/.github/workflows/release.yml@",
-                    "    environment: pypi",
-                    "hint: add a trusted publisher on ")
+        expected = (
+            "refused to mint an upload token for this GitHub Actions identity "
+            "(POST /_/oidc/mint-token → HTTP 422)",
+            "  invalid-publisher: valid token, but no corresponding publisher "
+            "(Publisher with matching claims was not found)",
+            "    job_workflow_ref: octo-org/sampleproject/.github/workflows/release.yml@",
+            "    environment: pypi",
+            "hint: add a trusted publisher on ",
+        )
     elif case == "switched-off":
         index.audience_status = 403
         expected = ("has trusted publishing switched off (GET /_/oidc/audience answered 403",)
@@ -278,5 +351,7 @@ def test_failures_exit_7_with_their_own_message(
     assert [r for r in index.requests if r.path == "/legacy/"] == []
     assert result.report.get("exit_code") == 7
     if case in ("missing-permission", "no-publisher"):  # the whole output, pinned (issue 11)
-        snapshots.check(f"exit-7-{case}", f"exit {result.code}\n--- stdout ---\n{result.out}"
-                        f"--- stderr ---\n{result.err}")
+        snapshots.check(
+            f"exit-7-{case}",
+            f"exit {result.code}\n--- stdout ---\n{result.out}--- stderr ---\n{result.err}",
+        )

@@ -87,11 +87,15 @@ def _publisher(identity: Any) -> Any:
     kind = str(getattr(identity, "kind", "")).lower()
     environment = getattr(identity, "environment", None) or None
     if kind == "github":
-        return GitHubPublisher(repository=identity.repository, workflow=identity.workflow,
-                               environment=environment)
+        return GitHubPublisher(
+            repository=identity.repository, workflow=identity.workflow, environment=environment
+        )
     if kind == "gitlab":
-        return GitLabPublisher(repository=identity.repository,
-                               workflow_filepath=identity.workflow, environment=environment)
+        return GitLabPublisher(
+            repository=identity.repository,
+            workflow_filepath=identity.workflow,
+            environment=environment,
+        )
     return None
 
 
@@ -140,8 +144,11 @@ def verify_upload_attestations(
         return "Attestations are only supported when using Trusted Publishing"
     publisher = _publisher(identity)
     if publisher is None:
-        name = identity.get("iss") if isinstance(identity, Mapping) else getattr(
-            identity, "kind", identity)
+        name = (
+            identity.get("iss")
+            if isinstance(identity, Mapping)
+            else getattr(identity, "kind", identity)
+        )
         return f"Attestations are not currently supported with {name} publishers"
     try:
         attestations = TypeAdapter(list[Attestation]).validate_json(attestations_json_text)
@@ -160,16 +167,18 @@ def verify_upload_attestations(
             try:
                 predicate_type, _ = attestation.verify(publisher, distribution)
             except VerificationError as exc:
-                return ("Could not verify the uploaded artifact using the included "
-                        f"attestation: {exc}")
+                return (
+                    f"Could not verify the uploaded artifact using the included attestation: {exc}"
+                )
             except Exception as exc:  # noqa: BLE001 - Warehouse reports any other error too
-                return ("Unknown error while trying to verify included "
-                        f"attestations: {exc}")
+                return f"Unknown error while trying to verify included attestations: {exc}"
             if predicate_type not in {t.value for t in supported}:
                 return f"Attestation with unsupported predicate type: {predicate_type}"
             if predicate_type in seen:
-                return ("Multiple attestations for the same file with the same "
-                        f"predicate type ({predicate_type}) are not supported")
+                return (
+                    "Multiple attestations for the same file with the same "
+                    f"predicate type ({predicate_type}) are not supported"
+                )
             seen.add(predicate_type)
     return None
 

@@ -23,8 +23,14 @@ def _record_line(name: str, data: bytes) -> str:
     return f"{name},sha256={digest},{len(data)}\n"
 
 
-def write_wheel(folder: Path, name: str, version: str, metadata: str | None = None, *,
-                members: Mapping[str, bytes] | None = None) -> Path:
+def write_wheel(
+    folder: Path,
+    name: str,
+    version: str,
+    metadata: str | None = None,
+    *,
+    members: Mapping[str, bytes] | None = None,
+) -> Path:
     """`{name}-{version}-py3-none-any.whl`, with a correct RECORD."""
     stem = name.replace("-", "_")
     dist_info = f"{stem}-{version}.dist-info"
@@ -47,8 +53,10 @@ def write_sdist(folder: Path, name: str, version: str, metadata: str | None = No
     text = metadata if metadata is not None else METADATA.format(name=name, version=version)
     path = folder / f"{stem}.tar.gz"
     with tarfile.open(path, "w:gz") as archive:
-        for member, data in ((f"{stem}/PKG-INFO", text.encode()),
-                             (f"{stem}/src/{name.replace('-', '_')}.py", b"")):
+        for member, data in (
+            (f"{stem}/PKG-INFO", text.encode()),
+            (f"{stem}/src/{name.replace('-', '_')}.py", b""),
+        ):
             info = tarfile.TarInfo(member)
             info.size = len(data)
             archive.addfile(info, io.BytesIO(data))

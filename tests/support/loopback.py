@@ -21,7 +21,9 @@ class LoopbackServer:
         self.port = int(self._server.server_address[1])
         self.url = f"http://127.0.0.1:{self.port}/"
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
             name=name,
         )
         self._thread.start()

@@ -94,8 +94,11 @@ def github_claims(
     owner = repository.split("/", 1)[0]
     workflow_ref = f"{repository}/.github/workflows/{workflow}@{ref}"
     ref_type = "tag" if ref.startswith("refs/tags/") else "branch"
-    subject = (f"repo:{repository}:environment:{environment}" if environment
-               else f"repo:{repository}:ref:{ref}")
+    subject = (
+        f"repo:{repository}:environment:{environment}"
+        if environment
+        else f"repo:{repository}:ref:{ref}"
+    )
     claims: dict[str, Any] = {
         "sub": subject,
         "ref": ref,
@@ -169,8 +172,12 @@ def gitlab_claims(
         "sub": f"project_path:{project_path}:ref_type:{ref_type}:ref:{ref}",
     }
     if environment:
-        claims.update(environment=environment, environment_protected="false",
-                      deployment_tier="production", environment_action="start")
+        claims.update(
+            environment=environment,
+            environment_protected="false",
+            deployment_tier="production",
+            environment_action="start",
+        )
     return claims
 
 
@@ -226,9 +233,15 @@ class OidcIssuer:
         jwk.update(kid=self.kid, use="sig", alg="RS256")
         return {"keys": [jwk]}
 
-    def issue(self, audience: str | list[str], *, claims: Mapping[str, Any] | None = None,
-              lifetime: int | None = None, now: float | None = None,
-              sign_with: str | None = None) -> str:
+    def issue(
+        self,
+        audience: str | list[str],
+        *,
+        claims: Mapping[str, Any] | None = None,
+        lifetime: int | None = None,
+        now: float | None = None,
+        sign_with: str | None = None,
+    ) -> str:
         """A signed JWT for ``audience`` with this issuer's claims (or ``claims``).
 
         ``sign_with`` names another key (a forged token: right shape, wrong signature).
@@ -326,18 +339,23 @@ class OidcIssuer:
         auth = handler.headers.get("Authorization", "")
         scheme, _, credential = auth.partition(" ")
         authorized = scheme.lower() == "bearer" and secrets.compare_digest(
-            credential.strip(), self.request_token)
+            credential.strip(), self.request_token
+        )
         with self._lock:
             self.requests.append(IssuerRequest("GET", parts.path, query, authorized))
         if parts.path == "/.well-known/openid-configuration":
-            _reply(handler, 200, {
-                "issuer": self.issuer,
-                "jwks_uri": f"{self.url}.well-known/jwks",
-                "subject_types_supported": ["public", "pairwise"],
-                "response_types_supported": ["id_token"],
-                "id_token_signing_alg_values_supported": ["RS256"],
-                "claims_supported": sorted({*self.claims, "aud", "exp", "iat", "nbf", "jti"}),
-            })
+            _reply(
+                handler,
+                200,
+                {
+                    "issuer": self.issuer,
+                    "jwks_uri": f"{self.url}.well-known/jwks",
+                    "subject_types_supported": ["public", "pairwise"],
+                    "response_types_supported": ["id_token"],
+                    "id_token_signing_alg_values_supported": ["RS256"],
+                    "claims_supported": sorted({*self.claims, "aud", "exp", "iat", "nbf", "jti"}),
+                },
+            )
             return
         if parts.path == "/.well-known/jwks":
             _reply(handler, 200, self.jwks())

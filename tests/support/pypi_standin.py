@@ -78,8 +78,10 @@ __all__ = [
 _PEP691 = "application/vnd.pypi.simple.v1+json"
 _LEEWAY = 30
 _SERVICE_NAMES = {GITHUB_ISSUER: "github", GITLAB_ISSUER: "gitlab"}
-_INVALID_AUTH = ("Invalid or non-existent authentication information. See "
-                 "https://pypi.org/help/#invalid-auth for more information.")
+_INVALID_AUTH = (
+    "Invalid or non-existent authentication information. See "
+    "https://pypi.org/help/#invalid-auth for more information."
+)
 
 
 @dataclass(frozen=True)
@@ -293,8 +295,9 @@ class PyPIStandIn:
             return _invalid("invalid-payload", "unknown trusted publishing issuer")
         service = _SERVICE_NAMES.get(issuer, "custom")
         if issuer in self.disabled_issuers:
-            return _invalid("not-enabled",
-                            f"{service} trusted publishing functionality not enabled")
+            return _invalid(
+                "not-enabled", f"{service} trusted publishing functionality not enabled"
+            )
         claims = self._verify(token, issuer)
         if claims is None:
             return _invalid("invalid-token", "malformed or invalid token")
@@ -305,17 +308,25 @@ class PyPIStandIn:
                 name = canonicalize_name(pending.pending_project)
                 if name in self._projects():
                     self.publishers.remove(pending)
-                    return _invalid("invalid-pending-publisher",
-                                    "valid token, but project already exists")
+                    return _invalid(
+                        "invalid-pending-publisher", "valid token, but project already exists"
+                    )
                 self.existing_projects.add(name)
                 self.publishers.remove(pending)
-                self.publishers.append(TrustedPublisherConfig(
-                    pending.kind, pending.repository, pending.workflow, pending.environment,
-                    projects=(name,)))
+                self.publishers.append(
+                    TrustedPublisherConfig(
+                        pending.kind,
+                        pending.repository,
+                        pending.workflow,
+                        pending.environment,
+                        projects=(name,),
+                    )
+                )
             found = self._find(claims, service, pending=False)
             if isinstance(found, str):
-                return _invalid("invalid-publisher",
-                                f"valid token, but no corresponding publisher ({found})")
+                return _invalid(
+                    "invalid-publisher", f"valid token, but no corresponding publisher ({found})"
+                )
             jti = str(claims.get("jti", ""))
             if jti:
                 if jti in self._used_jtis:
@@ -323,10 +334,15 @@ class PyPIStandIn:
                 self._used_jtis[jti] = int(claims["exp"]) + _LEEWAY + 5
             now = int(time.time())
             minted = "pypi-" + base64.urlsafe_b64encode(
-                b"\x02\x01\x08pypi.org" + secrets.token_bytes(48)).decode().rstrip("=")
-            record = MintedToken(minted, found,
-                                 frozenset(canonicalize_name(p) for p in found.projects),
-                                 now + self.token_lifetime, claims)
+                b"\x02\x01\x08pypi.org" + secrets.token_bytes(48)
+            ).decode().rstrip("=")
+            record = MintedToken(
+                minted,
+                found,
+                frozenset(canonicalize_name(p) for p in found.projects),
+                now + self.token_lifetime,
+                claims,
+            )
             self.minted.append(record)
         return _json(200, {"success": True, "token": minted, "expires": record.expires})
 
@@ -338,11 +354,22 @@ class PyPIStandIn:
             if key is None:
                 return None
             claims: dict[str, Any] = jwt.decode(
-                token, key=key, algorithms=["RS256"], audience=self.audience, issuer=issuer,
+                token,
+                key=key,
+                algorithms=["RS256"],
+                audience=self.audience,
+                issuer=issuer,
                 leeway=_LEEWAY,
-                options={"require": ["iss", "iat", "exp", "aud"], "strict_aud": True,
-                         "verify_signature": True, "verify_aud": True, "verify_iat": True,
-                         "verify_exp": True, "verify_nbf": True, "verify_iss": True},
+                options={
+                    "require": ["iss", "iat", "exp", "aud"],
+                    "strict_aud": True,
+                    "verify_signature": True,
+                    "verify_aud": True,
+                    "verify_iat": True,
+                    "verify_exp": True,
+                    "verify_nbf": True,
+                    "verify_iss": True,
+                },
             )
         except (jwt.PyJWTError, OSError, ValueError, KeyError):
             return None
@@ -366,11 +393,15 @@ class PyPIStandIn:
             self._jwks[issuer] = keys
         return keys
 
-    def _find(self, claims: Mapping[str, Any], service: str,
-              *, pending: bool) -> TrustedPublisherConfig | str:
+    def _find(
+        self, claims: Mapping[str, Any], service: str, *, pending: bool
+    ) -> TrustedPublisherConfig | str:
         """A matching publisher, or why none matched (Warehouse's `find_publisher`)."""
-        candidates = [p for p in self.publishers
-                      if p.kind == service and (p.pending_project is not None) == pending]
+        candidates = [
+            p
+            for p in self.publishers
+            if p.kind == service and (p.pending_project is not None) == pending
+        ]
         if service == "github":
             return _match_github(candidates, claims)
         if service == "gitlab":
@@ -379,7 +410,8 @@ class PyPIStandIn:
 
     def _projects(self) -> set[str]:
         return {f.project for f in self.files.values()} | {
-            canonicalize_name(p) for p in self.existing_projects}
+            canonicalize_name(p) for p in self.existing_projects
+        }
 
     # -- uploads ---------------------------------------------------------------------------
 
@@ -400,8 +432,9 @@ class PyPIStandIn:
             return 403, f"Invalid API Token: OIDC scoped token is not valid for project '{project}'"
         return record
 
-    def _upload(self, authorization: str, form: list[tuple[str, bytes | tuple[str, bytes]]]
-                ) -> tuple[int, str, bytes, str | None]:
+    def _upload(
+        self, authorization: str, form: list[tuple[str, bytes | tuple[str, bytes]]]
+    ) -> tuple[int, str, bytes, str | None]:
         values = {name: v for name, v in form if isinstance(v, bytes)}
         content = next((v for name, v in form if name == "content" and isinstance(v, tuple)), None)
         if values.get(":action") != b"file_upload" or content is None:
@@ -422,8 +455,10 @@ class PyPIStandIn:
         digest = hashlib.sha256(data).hexdigest()
         given = values.get("sha256_digest", b"").decode().lower()
         if given and given != digest:
-            return _error(400, "The digest supplied does not match a digest calculated from the "
-                               "uploaded file.")
+            return _error(
+                400,
+                "The digest supplied does not match a digest calculated from the uploaded file.",
+            )
         identity = PublisherIdentity(
             kind={"github": "GitHub", "gitlab": "GitLab"}[token.publisher.kind],
             repository=token.publisher.repository,
@@ -443,15 +478,20 @@ class PyPIStandIn:
                 if existing.sha256 == digest:
                     return 200, "text/plain", b"OK", None
                 blake = hashlib.blake2b(existing.content, digest_size=32).hexdigest()
-                return _error(400, f"File already exists ({filename!r}, with blake2_256 hash "
-                                   f"{blake!r}). See https://pypi.org/help/#file-name-reuse for "
-                                   "more information.")
-            self.files[filename] = StoredFile(filename, project, version, data, digest, text,
-                                              identity if text else None)
+                return _error(
+                    400,
+                    f"File already exists ({filename!r}, with blake2_256 hash "
+                    f"{blake!r}). See https://pypi.org/help/#file-name-reuse for "
+                    "more information.",
+                )
+            self.files[filename] = StoredFile(
+                filename, project, version, data, digest, text, identity if text else None
+            )
         return 200, "text/plain", b"OK", None
 
-    def _check_attestations(self, identity: PublisherIdentity, filename: str, data: bytes,
-                            text: str) -> str | None:
+    def _check_attestations(
+        self, identity: PublisherIdentity, filename: str, data: bytes, text: str
+    ) -> str | None:
         try:
             parsed = json.loads(text)
         except ValueError as exc:
@@ -479,8 +519,9 @@ class PyPIStandIn:
         if raw != name:
             return 301, "text/plain", f"/simple/{name}/".encode(), None
         with self._lock:
-            files = sorted((f for f in self.files.values() if f.project == name),
-                           key=lambda f: f.filename)
+            files = sorted(
+                (f for f in self.files.values() if f.project == name), key=lambda f: f.filename
+            )
             exists = name in self._projects()
         if not exists:
             return 404, "text/plain", b"Not Found", None
@@ -488,24 +529,34 @@ class PyPIStandIn:
             data = {
                 "meta": {"api-version": "1.1"},
                 "name": name,
-                "files": [{
-                    "filename": f.filename,
-                    "url": f"/files/{quote(f.filename)}",
-                    "hashes": {"sha256": f.sha256},
-                    "size": len(f.content),
-                    "yanked": False,
-                    "provenance": (f"{self.url}integrity/{name}/{f.version}/{f.filename}/"
-                                   "provenance" if f.attestations else None),
-                } for f in files],
+                "files": [
+                    {
+                        "filename": f.filename,
+                        "url": f"/files/{quote(f.filename)}",
+                        "hashes": {"sha256": f.sha256},
+                        "size": len(f.content),
+                        "yanked": False,
+                        "provenance": (
+                            f"{self.url}integrity/{name}/{f.version}/{f.filename}/provenance"
+                            if f.attestations
+                            else None
+                        ),
+                    }
+                    for f in files
+                ],
                 "versions": sorted({f.version for f in files}),
             }
             return 200, _PEP691, json.dumps(data).encode(), None
         links = "".join(
             f'<a href="/files/{quote(f.filename)}#sha256={f.sha256}">{html.escape(f.filename)}'
-            "</a><br />\n" for f in files)
-        page = (f'<!DOCTYPE html><html><head><meta name="pypi:repository-version" '
-                f'content="1.1"><title>Links for {name}</title></head><body>'
-                f"<h1>Links for {name}</h1>\n{links}</body></html>")
+            "</a><br />\n"
+            for f in files
+        )
+        page = (
+            f'<!DOCTYPE html><html><head><meta name="pypi:repository-version" '
+            f'content="1.1"><title>Links for {name}</title></head><body>'
+            f"<h1>Links for {name}</h1>\n{links}</body></html>"
+        )
         return 200, "text/html; charset=utf-8", page.encode(), None
 
     def _simple_root(self, accept: str) -> tuple[int, str, bytes, str | None]:
@@ -513,12 +564,16 @@ class PyPIStandIn:
         with self._lock:
             names = sorted(self._projects())
         if _PEP691 in accept:
-            data = {"meta": {"api-version": "1.1", "_last-serial": len(self.files)},
-                    "projects": [{"name": n} for n in names]}
+            data = {
+                "meta": {"api-version": "1.1", "_last-serial": len(self.files)},
+                "projects": [{"name": n} for n in names],
+            }
             return 200, _PEP691, json.dumps(data).encode(), None
         links = "".join(f'<a href="/simple/{n}/">{n}</a>\n' for n in names)
-        page = ('<!DOCTYPE html><html><head><meta name="pypi:repository-version" content="1.1">'
-                f"<title>Simple index</title></head><body>\n{links}</body></html>")
+        page = (
+            '<!DOCTYPE html><html><head><meta name="pypi:repository-version" content="1.1">'
+            f"<title>Simple index</title></head><body>\n{links}</body></html>"
+        )
         return 200, "text/html; charset=utf-8", page.encode(), None
 
     def _download(self, path: str) -> tuple[int, str, bytes, str | None]:
@@ -537,11 +592,18 @@ class PyPIStandIn:
             stored = self.files.get(filename)
         if stored is None or not stored.attestations or stored.identity is None:
             return _json(404, {"message": f"No provenance available for {filename}"})
-        publisher = {"kind": stored.identity.kind, "repository": stored.identity.repository,
-                     "workflow": stored.identity.workflow,
-                     "environment": stored.identity.environment}
-        data = {"version": 1, "attestation_bundles": [
-            {"publisher": publisher, "attestations": json.loads(stored.attestations)}]}
+        publisher = {
+            "kind": stored.identity.kind,
+            "repository": stored.identity.repository,
+            "workflow": stored.identity.workflow,
+            "environment": stored.identity.environment,
+        }
+        data = {
+            "version": 1,
+            "attestation_bundles": [
+                {"publisher": publisher, "attestations": json.loads(stored.attestations)}
+            ],
+        }
         return _json(200, data)
 
 
@@ -551,34 +613,50 @@ _GITHUB_WORKFLOW = re.compile(r"(?<=/\.github/workflows/)([^/@]+)(?=@)")
 _GITLAB_WORKFLOW = re.compile(r"(?<=//)(.*[^/]\.(yml|yaml))(?=@)")
 
 
-def _match_github(candidates: list[TrustedPublisherConfig],
-                  claims: Mapping[str, Any]) -> TrustedPublisherConfig | str:
-    for name in ("repository", "repository_owner", "repository_owner_id", "job_workflow_ref",
-                 "jti", "event_name", "ref", "sha"):
+def _match_github(
+    candidates: list[TrustedPublisherConfig], claims: Mapping[str, Any]
+) -> TrustedPublisherConfig | str:
+    for name in (
+        "repository",
+        "repository_owner",
+        "repository_owner_id",
+        "job_workflow_ref",
+        "jti",
+        "event_name",
+        "ref",
+        "sha",
+    ):
         if name not in claims:
             return f"Missing claim {name!r}"
     match = _GITHUB_WORKFLOW.search(str(claims["job_workflow_ref"]))
     workflow = match.group(1) if match else ""
     repository = str(claims["repository"]).lower()
     environment = str(claims.get("environment") or "")
-    found = [p for p in candidates
-             if p.repository.lower() == repository and p.workflow == workflow
-             and (not p.environment or p.environment.lower() == environment.lower())]
+    found = [
+        p
+        for p in candidates
+        if p.repository.lower() == repository
+        and p.workflow == workflow
+        and (not p.environment or p.environment.lower() == environment.lower())
+    ]
     if not found:
         return "Publisher with matching claims was not found"
     publisher = found[0]
     base = f"{publisher.repository}/.github/workflows/{publisher.workflow}"
     expected = {f"{base}@{claims['ref']}", f"{base}@{claims['sha']}"}
     if claims["job_workflow_ref"] not in expected:
-        return (f"The job_workflow_ref claim does not match, expecting one of "
-                f"{sorted(expected)!r}, got {claims['job_workflow_ref']!r}")
+        return (
+            f"The job_workflow_ref claim does not match, expecting one of "
+            f"{sorted(expected)!r}, got {claims['job_workflow_ref']!r}"
+        )
     if claims["event_name"] == "pull_request_target":
         return "Publishing from a workflow invoked via 'pull_request_target' is not supported."
     return publisher
 
 
-def _match_gitlab(candidates: list[TrustedPublisherConfig],
-                  claims: Mapping[str, Any]) -> TrustedPublisherConfig | str:
+def _match_gitlab(
+    candidates: list[TrustedPublisherConfig], claims: Mapping[str, Any]
+) -> TrustedPublisherConfig | str:
     for name in ("project_path", "ci_config_ref_uri", "jti", "ref_path", "sha"):
         if name not in claims:
             return f"Missing claim {name!r}"
@@ -586,17 +664,23 @@ def _match_gitlab(candidates: list[TrustedPublisherConfig],
     workflow = match.group(1) if match else ""
     project_path = str(claims["project_path"]).lower()
     environment = str(claims.get("environment") or "")
-    found = [p for p in candidates
-             if p.repository.lower() == project_path and p.workflow == workflow
-             and (not p.environment or p.environment == environment)]
+    found = [
+        p
+        for p in candidates
+        if p.repository.lower() == project_path
+        and p.workflow == workflow
+        and (not p.environment or p.environment == environment)
+    ]
     if not found:
         return "Publisher with matching claims was not found"
     publisher = found[0]
     base = f"gitlab.com/{publisher.repository}//{publisher.workflow}"
     expected = {f"{base}@{claims['ref_path']}", f"{base}@{claims['sha']}"}
     if claims["ci_config_ref_uri"] not in expected:
-        return (f"The ci_config_ref_uri claim does not match, expecting one of "
-                f"{sorted(expected)!r}, got {claims['ci_config_ref_uri']!r}")
+        return (
+            f"The ci_config_ref_uri claim does not match, expecting one of "
+            f"{sorted(expected)!r}, got {claims['ci_config_ref_uri']!r}"
+        )
     return publisher
 
 
@@ -608,14 +692,18 @@ def _json(status: int, data: object) -> tuple[int, str, bytes, str | None]:
 
 
 def _invalid(code: str, description: str) -> tuple[int, str, bytes, str | None]:
-    return _json(422, {"message": "Token request failed",
-                       "errors": [{"code": code, "description": description}]})
+    return _json(
+        422,
+        {"message": "Token request failed", "errors": [{"code": code, "description": description}]},
+    )
 
 
 def _error(status: int, message: str) -> tuple[int, str, bytes, str | None]:
     # Warehouse puts the reason in the status line and repeats it in an HTML body.
-    body = f"<html><head><title>{status} {html.escape(message)}</title></head><body>" \
-           f"<h1>{status} {html.escape(message)}</h1></body></html>"
+    body = (
+        f"<html><head><title>{status} {html.escape(message)}</title></head><body>"
+        f"<h1>{status} {html.escape(message)}</h1></body></html>"
+    )
     return status, "text/html; charset=utf-8", body.encode(), message
 
 
@@ -645,7 +733,8 @@ def _parse_form(content_type: str, body: bytes) -> list[tuple[str, bytes | tuple
     if not content_type.startswith("multipart/form-data"):
         return []
     message = BytesParser(policy=HTTP).parsebytes(
-        f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
     out: list[tuple[str, bytes | tuple[str, bytes]]] = []
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")

@@ -80,8 +80,14 @@ FULCIO_OIDS = {
     "source repository visibility": "1.3.6.1.4.1.57264.1.22",
     "deployment environment": "1.3.6.1.4.1.57264.1.23",
 }
-_LEGACY = ("issuer (v1)", "github workflow trigger", "github workflow sha",
-           "github workflow name", "github workflow repository", "github workflow ref")
+_LEGACY = (
+    "issuer (v1)",
+    "github workflow trigger",
+    "github workflow sha",
+    "github workflow name",
+    "github workflow repository",
+    "github workflow ref",
+)
 
 
 class FulcioRefusal(Exception):
@@ -113,8 +119,9 @@ def _der_octets(raw: bytes) -> bytes:
 
 
 def _spki(key: ec.EllipticCurvePublicKey) -> bytes:
-    return key.public_bytes(serialization.Encoding.DER,
-                            serialization.PublicFormat.SubjectPublicKeyInfo)
+    return key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def _b64(raw: bytes) -> str:
@@ -171,11 +178,28 @@ def _str_claim(claims: Mapping[str, Any], name: str) -> str:
 
 def _github_extensions(claims: Mapping[str, Any]) -> tuple[list[x509.GeneralName], dict[str, str]]:
     url = "https://github.com"
-    c = {name: _str_claim(claims, name) for name in (
-        "iss", "event_name", "sha", "workflow", "repository", "ref", "job_workflow_ref",
-        "job_workflow_sha", "runner_environment", "repository_id", "repository_owner",
-        "repository_owner_id", "workflow_ref", "workflow_sha", "run_id", "run_attempt",
-        "repository_visibility")}
+    c = {
+        name: _str_claim(claims, name)
+        for name in (
+            "iss",
+            "event_name",
+            "sha",
+            "workflow",
+            "repository",
+            "ref",
+            "job_workflow_ref",
+            "job_workflow_sha",
+            "runner_environment",
+            "repository_id",
+            "repository_owner",
+            "repository_owner_id",
+            "workflow_ref",
+            "workflow_sha",
+            "run_id",
+            "run_attempt",
+            "repository_visibility",
+        )
+    }
     values = {
         "issuer (v1)": c["iss"],
         "github workflow trigger": c["event_name"],
@@ -196,8 +220,9 @@ def _github_extensions(claims: Mapping[str, Any]) -> tuple[list[x509.GeneralName
         "build config uri": f"{url}/{c['workflow_ref']}",  # the top-level (calling) workflow
         "build config digest": c["workflow_sha"],
         "build trigger": c["event_name"],
-        "run invocation uri": (f"{url}/{c['repository']}/actions/runs/{c['run_id']}"
-                               f"/attempts/{c['run_attempt']}"),
+        "run invocation uri": (
+            f"{url}/{c['repository']}/actions/runs/{c['run_id']}/attempts/{c['run_attempt']}"
+        ),
         "source repository visibility": c["repository_visibility"],
     }
     if claims.get("environment"):
@@ -208,10 +233,25 @@ def _github_extensions(claims: Mapping[str, Any]) -> tuple[list[x509.GeneralName
 
 def _gitlab_extensions(claims: Mapping[str, Any]) -> tuple[list[x509.GeneralName], dict[str, str]]:
     url = "https://gitlab.com"
-    c = {name: _str_claim(claims, name) for name in (
-        "iss", "ci_config_ref_uri", "ci_config_sha", "runner_environment", "project_path",
-        "sha", "ref_type", "ref", "project_id", "namespace_path", "namespace_id",
-        "pipeline_source", "job_id", "project_visibility")}
+    c = {
+        name: _str_claim(claims, name)
+        for name in (
+            "iss",
+            "ci_config_ref_uri",
+            "ci_config_sha",
+            "runner_environment",
+            "project_path",
+            "sha",
+            "ref_type",
+            "ref",
+            "project_id",
+            "namespace_path",
+            "namespace_id",
+            "pipeline_source",
+            "job_id",
+            "project_visibility",
+        )
+    }
     kind = "heads" if c["ref_type"] == "branch" else "tags"
     values = {
         "issuer (v1)": c["iss"],
@@ -292,10 +332,16 @@ class SigstoreStandIn:
         self.ct_key = ec.generate_private_key(ec.SECP256R1())
         self.rekor_key = ec.generate_private_key(ec.SECP256R1())
         self.root_cert = self._ca_cert(
-            "sigstore-standin", self.root_key, self.root_key, None, now, path_length=1)
+            "sigstore-standin", self.root_key, self.root_key, None, now, path_length=1
+        )
         self.intermediate_cert = self._ca_cert(
-            "sigstore-standin-intermediate", self.intermediate_key, self.root_key,
-            self.root_cert, now, path_length=0)
+            "sigstore-standin-intermediate",
+            self.intermediate_key,
+            self.root_key,
+            self.root_cert,
+            now,
+            path_length=0,
+        )
         self.ct_log_id = hashlib.sha256(_spki(self.ct_key.public_key())).digest()
         self.rekor_log_id = hashlib.sha256(_spki(self.rekor_key.public_key())).digest()
         self.tree_id = secrets.randbelow(2**62)
@@ -345,32 +391,54 @@ class SigstoreStandIn:
 
     def trusted_root_json(self) -> dict[str, Any]:
         def key(public: ec.EllipticCurvePublicKey) -> dict[str, Any]:
-            return {"rawBytes": _b64(_spki(public)), "keyDetails": "PKIX_ECDSA_P256_SHA_256",
-                    "validFor": {"start": _EPOCH}}
+            return {
+                "rawBytes": _b64(_spki(public)),
+                "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                "validFor": {"start": _EPOCH},
+            }
 
         return {
             "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
-            "tlogs": [{"baseUrl": self._urls.get("rekor", "http://127.0.0.1:9"),
-                       "hashAlgorithm": "SHA2_256",
-                       "publicKey": key(self.rekor_key.public_key()),
-                       "logId": {"keyId": _b64(self.rekor_log_id)}}],
-            "certificateAuthorities": [{
-                "subject": {"organization": "publish-action tests", "commonName": "sigstore"},
-                "uri": self._urls.get("fulcio", "http://127.0.0.1:9"),
-                "certChain": {"certificates": [
-                    {"rawBytes": _b64(c.public_bytes(serialization.Encoding.DER))}
-                    for c in (self.intermediate_cert, self.root_cert)]},
-                "validFor": {"start": _EPOCH}}],
-            "ctlogs": [{"baseUrl": "http://127.0.0.1:9/ct", "hashAlgorithm": "SHA2_256",
-                        "publicKey": key(self.ct_key.public_key()),
-                        "logId": {"keyId": _b64(self.ct_log_id)}}],
+            "tlogs": [
+                {
+                    "baseUrl": self._urls.get("rekor", "http://127.0.0.1:9"),
+                    "hashAlgorithm": "SHA2_256",
+                    "publicKey": key(self.rekor_key.public_key()),
+                    "logId": {"keyId": _b64(self.rekor_log_id)},
+                }
+            ],
+            "certificateAuthorities": [
+                {
+                    "subject": {"organization": "publish-action tests", "commonName": "sigstore"},
+                    "uri": self._urls.get("fulcio", "http://127.0.0.1:9"),
+                    "certChain": {
+                        "certificates": [
+                            {"rawBytes": _b64(c.public_bytes(serialization.Encoding.DER))}
+                            for c in (self.intermediate_cert, self.root_cert)
+                        ]
+                    },
+                    "validFor": {"start": _EPOCH},
+                }
+            ],
+            "ctlogs": [
+                {
+                    "baseUrl": "http://127.0.0.1:9/ct",
+                    "hashAlgorithm": "SHA2_256",
+                    "publicKey": key(self.ct_key.public_key()),
+                    "logId": {"keyId": _b64(self.ct_log_id)},
+                }
+            ],
             "timestampAuthorities": [],
         }
 
     def signing_config_json(self) -> dict[str, Any]:
         def service(url: str) -> dict[str, Any]:
-            return {"url": url, "majorApiVersion": 1, "validFor": {"start": _EPOCH},
-                    "operator": "publish-action tests"}
+            return {
+                "url": url,
+                "majorApiVersion": 1,
+                "validFor": {"start": _EPOCH},
+                "operator": "publish-action tests",
+            }
 
         return {
             "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
@@ -383,11 +451,13 @@ class SigstoreStandIn:
         }
 
     def trust_config_json(self) -> str:
-        return json.dumps({
-            "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
-            "trustedRoot": self.trusted_root_json(),
-            "signingConfig": self.signing_config_json(),
-        })
+        return json.dumps(
+            {
+                "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
+                "trustedRoot": self.trusted_root_json(),
+                "signingConfig": self.signing_config_json(),
+            }
+        )
 
     def trust_config(self) -> Any:
         """A fresh `sigstore.models.ClientTrustConfig` pointing at this stand-in."""
@@ -410,13 +480,17 @@ class SigstoreStandIn:
             try:
                 return 201, self._signing_cert(headers.get("Authorization", ""), body)
             except FulcioRefusal as refusal:
-                return refusal.status, {"code": 16 if refusal.status == 401 else 3,
-                                        "message": refusal.message}
+                return refusal.status, {
+                    "code": 16 if refusal.status == 401 else 3,
+                    "message": refusal.message,
+                }
         if path != "/api/v1/log/entries":
             return 404, {"code": 404, "message": f"no route {path}"}
         if self.rekor_status is not None:
-            return self.rekor_status, {"code": self.rekor_status,
-                                       "message": "injected Rekor failure"}
+            return self.rekor_status, {
+                "code": self.rekor_status,
+                "message": "injected Rekor failure",
+            }
         try:
             return 201, self._log_entry(json.loads(body))
         except (ValueError, KeyError, TypeError, InvalidSignature) as exc:
@@ -445,8 +519,12 @@ class SigstoreStandIn:
         for candidate in candidates:
             try:
                 claims: dict[str, Any] = jwt.decode(
-                    token, candidate.key, algorithms=["RS256", "ES256"], audience="sigstore",
-                    issuer=issuer, options={"require": ["iss", "sub", "aud", "exp", "iat"]},
+                    token,
+                    candidate.key,
+                    algorithms=["RS256", "ES256"],
+                    audience="sigstore",
+                    issuer=issuer,
+                    options={"require": ["iss", "sub", "aud", "exp", "iat"]},
                 )
             except jwt.InvalidSignatureError:
                 continue
@@ -471,11 +549,22 @@ class SigstoreStandIn:
         leaf = self._issue(public, san, values)
         self.issued.append(leaf)
         chain = [leaf, self.intermediate_cert, self.root_cert]
-        return {"signedCertificateEmbeddedSct": {"chain": {"certificates": [
-            c.public_bytes(serialization.Encoding.PEM).decode() for c in chain]}}}
+        return {
+            "signedCertificateEmbeddedSct": {
+                "chain": {
+                    "certificates": [
+                        c.public_bytes(serialization.Encoding.PEM).decode() for c in chain
+                    ]
+                }
+            }
+        }
 
-    def _issue(self, public: ec.EllipticCurvePublicKey, san: list[x509.GeneralName],
-               values: Mapping[str, str]) -> x509.Certificate:
+    def _issue(
+        self,
+        public: ec.EllipticCurvePublicKey,
+        san: list[x509.GeneralName],
+        values: Mapping[str, str],
+    ) -> x509.Certificate:
         now = datetime.now(timezone.utc).replace(microsecond=0)
         serial = x509.random_serial_number()
         issuer_ski = x509.SubjectKeyIdentifier.from_public_key(self.intermediate_key.public_key())
@@ -489,25 +578,30 @@ class SigstoreStandIn:
                 .serial_number(serial)
                 .not_valid_before(now)
                 .not_valid_after(now + _LEAF_LIFETIME)
-                .add_extension(x509.KeyUsage(True, False, False, False, False, False, False,
-                                             False, False), critical=True)
-                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]),
-                               critical=False)
+                .add_extension(
+                    x509.KeyUsage(True, False, False, False, False, False, False, False, False),
+                    critical=True,
+                )
+                .add_extension(
+                    x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False
+                )
                 .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
                 .add_extension(
                     x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski),
-                    critical=False)
+                    critical=False,
+                )
                 .add_extension(x509.SubjectAlternativeName(san), critical=True)
             )
             for name, oid in FULCIO_OIDS.items():
                 if name in values:
                     raw = values[name].encode() if name in _LEGACY else _der_utf8(values[name])
                     builder = builder.add_extension(
-                        x509.UnrecognizedExtension(x509.ObjectIdentifier(oid), raw),
-                        critical=False)
+                        x509.UnrecognizedExtension(x509.ObjectIdentifier(oid), raw), critical=False
+                    )
             if sct is not None:
                 builder = builder.add_extension(
-                    x509.UnrecognizedExtension(_SCT_OID, _der_octets(sct)), critical=False)
+                    x509.UnrecognizedExtension(_SCT_OID, _der_octets(sct)), critical=False
+                )
             return builder.sign(self.intermediate_key, hashes.SHA384())
 
         precert = build(None)
@@ -520,22 +614,43 @@ class SigstoreStandIn:
         timestamp = int(time.time() * 1000)
         issuer_key_hash = hashlib.sha256(_spki(self.intermediate_key.public_key())).digest()
         signed = (
-            b"\x00\x00" + timestamp.to_bytes(8, "big") + b"\x00\x01" + issuer_key_hash
-            + len(tbs).to_bytes(3, "big") + tbs + b"\x00\x00"
+            b"\x00\x00"
+            + timestamp.to_bytes(8, "big")
+            + b"\x00\x01"
+            + issuer_key_hash
+            + len(tbs).to_bytes(3, "big")
+            + tbs
+            + b"\x00\x00"
         )
         signature = self.ct_key.sign(signed, ec.ECDSA(hashes.SHA256()))
         sct = (
-            b"\x00" + self.ct_log_id + timestamp.to_bytes(8, "big") + b"\x00\x00"
-            + b"\x04\x03" + len(signature).to_bytes(2, "big") + signature
+            b"\x00"
+            + self.ct_log_id
+            + timestamp.to_bytes(8, "big")
+            + b"\x00\x00"
+            + b"\x04\x03"
+            + len(signature).to_bytes(2, "big")
+            + signature
         )
         entry = len(sct).to_bytes(2, "big") + sct
         return len(entry).to_bytes(2, "big") + entry
 
-    def _ca_cert(self, name: str, key: ec.EllipticCurvePrivateKey,
-                 signer: ec.EllipticCurvePrivateKey, parent: x509.Certificate | None,
-                 now: datetime, *, path_length: int) -> x509.Certificate:
-        subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "publish-action tests"),
-                             x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    def _ca_cert(
+        self,
+        name: str,
+        key: ec.EllipticCurvePrivateKey,
+        signer: ec.EllipticCurvePrivateKey,
+        parent: x509.Certificate | None,
+        now: datetime,
+        *,
+        path_length: int,
+    ) -> x509.Certificate:
+        subject = x509.Name(
+            [
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "publish-action tests"),
+                x509.NameAttribute(NameOID.COMMON_NAME, name),
+            ]
+        )
         builder = (
             x509.CertificateBuilder()
             .subject_name(subject)
@@ -545,15 +660,19 @@ class SigstoreStandIn:
             .not_valid_before(now - timedelta(days=1))
             .not_valid_after(now + timedelta(days=3650))
             .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
-            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False,
-                                         False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                           critical=False)
+            .add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                critical=True,
+            )
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+            )
         )
         if parent is not None:
             builder = builder.add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()),
-                critical=False)
+                critical=False,
+            )
         return builder.sign(signer, hashes.SHA384())
 
     # -- Rekor v1 --
@@ -577,17 +696,23 @@ class SigstoreStandIn:
                 assert isinstance(key, ec.EllipticCurvePublicKey)
                 key.verify(raw, pae, ec.ECDSA(hashes.SHA256()))  # raises InvalidSignature
                 signatures.append({"signature": _b64(raw), "verifier": verifier})
-        canonical = rfc8785.dumps({
-            "apiVersion": "0.0.1",
-            "kind": "dsse",
-            "spec": {
-                "envelopeHash": {"algorithm": "sha256",
-                                 "value": hashlib.sha256(envelope_text.encode()).hexdigest()},
-                "payloadHash": {"algorithm": "sha256",
-                                "value": hashlib.sha256(payload).hexdigest()},
-                "signatures": signatures,
-            },
-        })
+        canonical = rfc8785.dumps(
+            {
+                "apiVersion": "0.0.1",
+                "kind": "dsse",
+                "spec": {
+                    "envelopeHash": {
+                        "algorithm": "sha256",
+                        "value": hashlib.sha256(envelope_text.encode()).hexdigest(),
+                    },
+                    "payloadHash": {
+                        "algorithm": "sha256",
+                        "value": hashlib.sha256(payload).hexdigest(),
+                    },
+                    "signatures": signatures,
+                },
+            }
+        )
         with self._lock:
             leaf = _leaf_hash(canonical)
             self._leaves.append(leaf)
@@ -595,16 +720,23 @@ class SigstoreStandIn:
             leaves = list(self._leaves)
         return self._answer(canonical, leaf, local_index, leaves)
 
-    def _answer(self, canonical: bytes, leaf: bytes, local_index: int,
-                leaves: list[bytes]) -> dict[str, Any]:
+    def _answer(
+        self, canonical: bytes, leaf: bytes, local_index: int, leaves: list[bytes]
+    ) -> dict[str, Any]:
         size = len(leaves)
         root = _root(leaves)
         path = _audit_path(local_index, leaves)
         integrated = int(time.time())
         log_index = self.shard_offset + local_index
         body = _b64(canonical)
-        signed_entry = rfc8785.dumps({"body": body, "integratedTime": integrated,
-                                      "logID": self.rekor_log_id.hex(), "logIndex": log_index})
+        signed_entry = rfc8785.dumps(
+            {
+                "body": body,
+                "integratedTime": integrated,
+                "logID": self.rekor_log_id.hex(),
+                "logIndex": log_index,
+            }
+        )
         set_signature = self.rekor_key.sign(signed_entry, ec.ECDSA(hashes.SHA256()))
         checkpoint_key = self.rekor_key
         if self.rekor_tamper == "set":
@@ -615,25 +747,28 @@ class SigstoreStandIn:
             checkpoint_key = ec.generate_private_key(ec.SECP256R1())
         note = f"rekor.standin - {self.tree_id}\n{size}\n{_b64(root)}\n"
         note_signature = checkpoint_key.sign(note.encode(), ec.ECDSA(hashes.SHA256()))
-        checkpoint = (f"{note}\n\u2014 rekor.standin "
-                      f"{_b64(self.rekor_log_id[:4] + note_signature)}\n")
+        checkpoint = (
+            f"{note}\n\u2014 rekor.standin {_b64(self.rekor_log_id[:4] + note_signature)}\n"
+        )
         uuid = f"{self.tree_id:016x}{leaf.hex()}"
-        return {uuid: {
-            "body": body,
-            "integratedTime": integrated,
-            "logID": self.rekor_log_id.hex(),
-            "logIndex": log_index,
-            "verification": {
-                "signedEntryTimestamp": _b64(set_signature),
-                "inclusionProof": {
-                    "logIndex": local_index,
-                    "rootHash": root.hex(),
-                    "treeSize": size,
-                    "hashes": [h.hex() for h in path],
-                    "checkpoint": checkpoint,
+        return {
+            uuid: {
+                "body": body,
+                "integratedTime": integrated,
+                "logID": self.rekor_log_id.hex(),
+                "logIndex": log_index,
+                "verification": {
+                    "signedEntryTimestamp": _b64(set_signature),
+                    "inclusionProof": {
+                        "logIndex": local_index,
+                        "rootHash": root.hex(),
+                        "treeSize": size,
+                        "hashes": [h.hex() for h in path],
+                        "checkpoint": checkpoint,
+                    },
                 },
-            },
-        }}
+            }
+        }
 
 
 @contextmanager

@@ -15,8 +15,10 @@ FOLDER = Path(__file__).resolve().parent.parent / "snapshots"
 
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     # A traceback's frames name our line numbers: keep that there was one, and its last line.
-    (re.compile(r"Traceback \(most recent call last\):\n(?:  .*\n)+"),
-     "Traceback (most recent call last):\n  <frames>\n"),
+    (
+        re.compile(r"Traceback \(most recent call last\):\n(?:  .*\n)+"),
+        "Traceback (most recent call last):\n  <frames>\n",
+    ),
     (re.compile(r"/(?:tmp|var/folders)/[^\s'\"`)]*?/(packages-\d+|dist|reports)\b"), r"<tmp>/\1"),
     (re.compile(r"/(?:tmp|var/folders)/[^\s'\"`)]+"), "<tmp>"),
     (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:<port>"),
@@ -48,12 +50,15 @@ def check(name: str, text: str) -> None:
     assert path.exists(), f"snapshot {path} is missing: run with SNAPSHOT_UPDATE=1, then review"
     expected = path.read_text(encoding="utf-8")
     assert shown == expected, (
-        f"output differs from {path} (SNAPSHOT_UPDATE=1 rewrites it):\n"
-        + _diff(expected, shown))
+        f"output differs from {path} (SNAPSHOT_UPDATE=1 rewrites it):\n" + _diff(expected, shown)
+    )
 
 
 def _diff(expected: str, actual: str) -> str:
     import difflib
 
-    return "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
-                                        "snapshot", "output"))
+    return "".join(
+        difflib.unified_diff(
+            expected.splitlines(True), actual.splitlines(True), "snapshot", "output"
+        )
+    )

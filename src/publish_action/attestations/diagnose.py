@@ -34,16 +34,17 @@ def signature_failure(what: str, exc: BaseException, verification: bool) -> Atte
         )
     if "certificate chain" in text or "SCT" in text:
         return AttestationError(
-            f"{what} was not signed with a certificate from the Sigstore instance the index "
-            "trusts",
+            f"{what} was not signed with a certificate from the Sigstore instance the index trusts",
             advice="the index accepts only attestations signed with the public production "
             "Sigstore instance (not staging or a private one): remove or regenerate the file",
         )
     if not verification:
-        return AttestationError(f"{what} could not be verified",
-                                advice="remove or regenerate the file")
-    return AttestationError(f"{what} does not verify: {text}",
-                            advice="remove or regenerate the file")
+        return AttestationError(
+            f"{what} could not be verified", advice="remove or regenerate the file"
+        )
+    return AttestationError(
+        f"{what} does not verify: {text}", advice="remove or regenerate the file"
+    )
 
 
 def _cert_claims(model: Attestation) -> dict[str, str]:
@@ -54,7 +55,7 @@ def _cert_claims(model: Attestation) -> dict[str, str]:
 
 
 def _after(uri: str, prefix: str) -> str:
-    return uri[len(prefix):] if uri.startswith(prefix) else uri
+    return uri[len(prefix) :] if uri.startswith(prefix) else uri
 
 
 def identity_mismatch(
@@ -67,8 +68,9 @@ def identity_mismatch(
     expected = describe(identity)
     advice = (
         "attestations in packages-dir must be signed by the publishing workflow itself: remove "
-        "it, or sign it there" if "packages-dir" in what else
-        "the 'sigstore' OIDC token and the upload token must come from the same job, the one "
+        "it, or sign it there"
+        if "packages-dir" in what
+        else "the 'sigstore' OIDC token and the upload token must come from the same job, the one "
         "registered as the trusted publisher"
     )
     rejected = f"{what} would be rejected by {index}"
@@ -82,15 +84,20 @@ def identity_mismatch(
     if actual_issuer and actual_issuer != issuer:
         return AttestationError(
             f"{rejected}: it was signed by an identity from {actual_issuer}, but the trusted "
-            f"publisher is {expected}", advice=advice)
+            f"publisher is {expected}",
+            advice=advice,
+        )
     if not host:
         return AttestationError(
-            f"{rejected}: its certificate is not for {expected} ({_san(model)})", advice=advice)
+            f"{rejected}: its certificate is not for {expected} ({_san(model)})", advice=advice
+        )
     repo_uri = claims.get(OID_SOURCE_REPOSITORY_URI, "")
     if repo_uri and repo_uri != host + repository:
         return AttestationError(
             f"{rejected}: it was signed in repository {_after(repo_uri, host)}, but the trusted "
-            f"publisher is repository {repository} ({expected})", advice=advice)
+            f"publisher is repository {repository} ({expected})",
+            advice=advice,
+        )
     config = claims.get(OID_BUILD_CONFIG_URI, "")
     signer = claims.get(OID_BUILD_SIGNER_URI, "")
     config_path = _after(config, host).split("@", 1)[0]
@@ -106,13 +113,17 @@ def identity_mismatch(
             advice=REUSABLE_ADVICE,
         )
     if config:
-        workflow = (config_path.rsplit("/", 1)[-1] if isinstance(identity, GitHubPublisher)
-                    else config_path.split("//", 1)[-1])
+        workflow = (
+            config_path.rsplit("/", 1)[-1]
+            if isinstance(identity, GitHubPublisher)
+            else config_path.split("//", 1)[-1]
+        )
         return AttestationError(
             f"{rejected}: it was signed by workflow {workflow} ({config_path}), but the trusted "
-            f"publisher is {expected}", advice=advice)
-    return AttestationError(f"{rejected}: its certificate does not match {expected}",
-                            advice=advice)
+            f"publisher is {expected}",
+            advice=advice,
+        )
+    return AttestationError(f"{rejected}: its certificate does not match {expected}", advice=advice)
 
 
 def _san(model: Attestation) -> str:
@@ -121,7 +132,10 @@ def _san(model: Attestation) -> str:
     try:
         cert = x509.load_der_x509_certificate(model.verification_material.certificate)
         names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        return "signed by " + ", ".join(str(v) for v in names.get_values_for_type(
-            x509.RFC822Name) + names.get_values_for_type(x509.UniformResourceIdentifier))
+        return "signed by " + ", ".join(
+            str(v)
+            for v in names.get_values_for_type(x509.RFC822Name)
+            + names.get_values_for_type(x509.UniformResourceIdentifier)
+        )
     except Exception:  # noqa: BLE001 - diagnosis only
         return "certificate unreadable"

@@ -189,8 +189,7 @@ def policy_for(identity: Publisher) -> VerificationPolicy:
 
     if isinstance(identity, GitHubPublisher):
         repo = f"https://github.com/{identity.repository}"
-        return _WorkflowPolicy(GITHUB_ISSUER, repo,
-                               f"{repo}/.github/workflows/{identity.workflow}")
+        return _WorkflowPolicy(GITHUB_ISSUER, repo, f"{repo}/.github/workflows/{identity.workflow}")
     if isinstance(identity, GitLabPublisher):
         repo = f"https://gitlab.com/{identity.repository}"
         return _WorkflowPolicy(GITLAB_ISSUER, repo, f"{repo}//{identity.workflow_filepath}")
@@ -208,11 +207,14 @@ class _WorkflowPolicy:
         from sigstore.errors import VerificationError
         from sigstore.verify import policy
 
-        policy.AllOf([policy.OIDCIssuerV2(self._issuer),
-                      policy.OIDCSourceRepositoryURI(self._repository)]).verify(cert)
+        policy.AllOf(
+            [policy.OIDCIssuerV2(self._issuer), policy.OIDCSourceRepositoryURI(self._repository)]
+        ).verify(cert)
         config = _extension(cert, OID_BUILD_CONFIG_URI)
-        refs = {_extension(cert, oid) for oid in (_OID_SOURCE_REPOSITORY_REF,
-                                                  _OID_SOURCE_REPOSITORY_DIGEST)} - {None}
+        refs = {
+            _extension(cert, oid)
+            for oid in (_OID_SOURCE_REPOSITORY_REF, _OID_SOURCE_REPOSITORY_DIGEST)
+        } - {None}
         if config not in {f"{self._workflow}@{ref}" for ref in refs}:
             raise VerificationError(f"Build Config URI {config!r} is not {self._workflow}@<ref>")
 
@@ -231,5 +233,5 @@ def _extension(cert: Certificate, oid: str) -> str | None:
     length, start = data[1], 2
     if length & 0x80:  # the long form: the next (length & 0x7f) bytes hold the length
         count = length & 0x7F
-        length, start = int.from_bytes(data[2:2 + count], "big"), 2 + count
-    return data[start:start + length].decode("utf-8", errors="replace")
+        length, start = int.from_bytes(data[2 : 2 + count], "big"), 2 + count
+    return data[start : start + length].decode("utf-8", errors="replace")

@@ -68,12 +68,16 @@ def prepare(
                 advice="attestations are signed with the CI's OIDC identity: enable trusted "
                 "publishing (and remove the password), or set 'attestations: auto' or 'false'",
             )
-        reporter.info("attestations: off (they need trusted publishing, and this run uses "
-                      "configured credentials)")
+        reporter.info(
+            "attestations: off (they need trusted publishing, and this run uses "
+            "configured credentials)"
+        )
         return {}
     if not forced and not settings.index.is_pypi:
-        reporter.info(f"attestations: off ({settings.index.kind.value} is not known to accept "
-                      "PEP 740 attestations; set 'attestations: true' to send them)")
+        reporter.info(
+            f"attestations: off ({settings.index.kind.value} is not known to accept "
+            "PEP 740 attestations; set 'attestations: true' to send them)"
+        )
         return {}
     claims, ci = publisher.claims, ci_name(publisher)
     if issuer_kind(claims) is None:
@@ -85,8 +89,10 @@ def prepare(
                 "Cloud publishers",
                 advice="set 'attestations: auto' or 'false'",
             )
-        reporter.info(f"attestations: off ({index} does not accept attestations from "
-                      f"{ci} trusted publishers, OIDC issuer {issuer})")
+        reporter.info(
+            f"attestations: off ({index} does not accept attestations from "
+            f"{ci} trusted publishers, OIDC issuer {issuer})"
+        )
         return {}
 
     identity = identity_from_claims(claims, ci=ci)
@@ -155,16 +161,22 @@ def _load_trust_config(injected: object | None) -> ClientTrustConfig:
     return config
 
 
-def _sigstore_token(ci_env: CiEnvironment, net: Net, timeout: float,
-                    redactor: Redactor | None, cancellation: Cancellation | None) -> IdentityToken:
+def _sigstore_token(
+    ci_env: CiEnvironment,
+    net: Net,
+    timeout: float,
+    redactor: Redactor | None,
+    cancellation: Cancellation | None,
+) -> IdentityToken:
     """The second ambient OIDC token, audience `sigstore`, for Fulcio's signing certificate."""
     from sigstore.oidc import IdentityToken
 
     from publish_action import ci
 
     try:
-        found = ci.ambient_token("sigstore", ci_env, net, timeout=timeout,
-                                 cancellation=cancellation)
+        found = ci.ambient_token(
+            "sigstore", ci_env, net, timeout=timeout, cancellation=cancellation
+        )
     except ci.AmbientTokenError as exc:
         raise AttestationError(
             f"could not get an OIDC token for Sigstore (audience 'sigstore'): {exc.message}",

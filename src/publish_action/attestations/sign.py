@@ -34,7 +34,11 @@ class _NoAnswer(Exception):
 
 
 def _parallel(
-    fn: Callable[[_T], _R], items: Sequence[_T], *, workers: int, timeout: float,
+    fn: Callable[[_T], _R],
+    items: Sequence[_T],
+    *,
+    workers: int,
+    timeout: float,
     cancellation: Cancellation | None = None,
 ) -> list[_R | BaseException]:
     """Run `fn` over `items` on daemon threads: each result, or the exception it raised.
@@ -103,17 +107,23 @@ def _http_details(exc: BaseException) -> tuple[str, ...]:
 
 def _service_error(exc: BaseException, what: str, fulcio: bool) -> AttestationError:
     if isinstance(exc, _NoAnswer):
-        return AttestationError(f"{what}: no answer in time",
-                                advice="Sigstore may be slow or down (status.sigstore.dev); "
-                                "retry the job, or set 'attestations: false'")
+        return AttestationError(
+            f"{what}: no answer in time",
+            advice="Sigstore may be slow or down (status.sigstore.dev); "
+            "retry the job, or set 'attestations: false'",
+        )
     details = _http_details(exc)
     status = details[0].split()[1] if details else ""
     if fulcio and status in ("400", "401", "403"):
-        advice = ("Fulcio refused the 'sigstore' OIDC token: it must be fresh and come from a "
-                  "CI identity Fulcio trusts (GitHub Actions, GitLab.com, Google Cloud)")
+        advice = (
+            "Fulcio refused the 'sigstore' OIDC token: it must be fresh and come from a "
+            "CI identity Fulcio trusts (GitHub Actions, GitLab.com, Google Cloud)"
+        )
     else:
-        advice = ("Sigstore may be down or unreachable from this runner (status.sigstore.dev): "
-                  "retry the job, or set 'attestations: false' to publish without attestations")
+        advice = (
+            "Sigstore may be down or unreachable from this runner (status.sigstore.dev): "
+            "retry the job, or set 'attestations: false' to publish without attestations"
+        )
     error = AttestationError(what, details=details, advice=advice)
     error.__cause__ = exc
     return error
@@ -153,24 +163,36 @@ def sign_all(
     def certify(_: None) -> Signer:
         return Signer(token, context, cache=True)  # asks Fulcio for the certificate now
 
-    [signer] = _parallel(certify, [None], workers=1, timeout=settings.timeout,
-                         cancellation=cancellation)
+    [signer] = _parallel(
+        certify, [None], workers=1, timeout=settings.timeout, cancellation=cancellation
+    )
     if isinstance(signer, BaseException):
         raise _service_error(
-            signer, f"Sigstore's certificate authority (Fulcio at {fulcio_url}) did not issue a "
-            "signing certificate", fulcio=True)
+            signer,
+            f"Sigstore's certificate authority (Fulcio at {fulcio_url}) did not issue a "
+            "signing certificate",
+            fulcio=True,
+        )
 
     def sign(dist: Distribution) -> Attestation:
         return Attestation.sign(signer, Subject(name=dist.filename, digest=dist.hashes.sha256))
 
-    results = _parallel(sign, dists, workers=settings.max_parallel, timeout=settings.timeout,
-                        cancellation=cancellation)
+    results = _parallel(
+        sign,
+        dists,
+        workers=settings.max_parallel,
+        timeout=settings.timeout,
+        cancellation=cancellation,
+    )
     signed: dict[str, Attestation] = {}
     for dist, result in zip(dists, results, strict=True):
         if isinstance(result, BaseException):
             raise _service_error(
-                result, f"signing {dist.filename} failed: Sigstore's transparency log (Rekor at "
-                f"{rekor_url}) did not record the signature", fulcio=False)
+                result,
+                f"signing {dist.filename} failed: Sigstore's transparency log (Rekor at "
+                f"{rekor_url}) did not record the signature",
+                fulcio=False,
+            )
         signed[dist.filename] = result
     _write(settings.work_dir, signed, reporter)
     return signed
@@ -184,10 +206,11 @@ def _write(work_dir: Path, signed: Mapping[str, Attestation], reporter: Reporter
             path = work_dir / f"{filename}.publish{SUFFIX}"
             path.write_text(attestation.model_dump_json(), encoding="utf-8")
             entry = attestation.verification_material.transparency_entries[0]
-            reporter.debug(f"attested {filename} → {path} (Rekor log index "
-                           f"{entry.get('logIndex', '?')})")
+            reporter.debug(
+                f"attested {filename} → {path} (Rekor log index {entry.get('logIndex', '?')})"
+            )
     except OSError as exc:
-        raise AttestationError(f"cannot write attestations into {work_dir}",
-                               advice="the working folder must be writable") from exc
-
-
+        raise AttestationError(
+            f"cannot write attestations into {work_dir}",
+            advice="the working folder must be writable",
+        ) from exc

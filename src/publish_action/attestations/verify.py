@@ -45,47 +45,71 @@ def verify_all(
         try:
             sha256 = dist.hashes.sha256  # what inspection hashed: what will be sent
             candidates: list[tuple[str, bytes | Attestation]] = [
-                (f"the attestation signed for {dist.filename}", signed[dist.filename])]
-            candidates += [(f"{p.name} (from packages-dir)", p.read_bytes())
-                           for p in extra.get(dist.filename, [])]
+                (f"the attestation signed for {dist.filename}", signed[dist.filename])
+            ]
+            candidates += [
+                (f"{p.name} (from packages-dir)", p.read_bytes())
+                for p in extra.get(dist.filename, [])
+            ]
         except OSError as exc:
-            raise AttestationError(f"cannot read {exc.filename or dist.path} to verify its "
-                                   "attestations", advice="nothing was uploaded") from exc
+            raise AttestationError(
+                f"cannot read {exc.filename or dist.path} to verify its attestations",
+                advice="nothing was uploaded",
+            ) from exc
         objects: list[Any] = []
         seen: dict[str, str] = {}
         for source, attestation in candidates:
             try:
                 predicate = verify_attestation(
-                    attestation, identity=identity, filename=dist.filename, sha256=sha256,
-                    verifier=verifier, index=index, source=source,
+                    attestation,
+                    identity=identity,
+                    filename=dist.filename,
+                    sha256=sha256,
+                    verifier=verifier,
+                    index=index,
+                    source=source,
                 )
             except AttestationError as error:
                 failures.append((dist.filename, error))
                 continue
             if predicate in seen:
-                failures.append((dist.filename, AttestationError(
-                    f"{source} and {seen[predicate]} are both {KNOWN_PREDICATES[predicate]} "
-                    "attestations; the index accepts one per kind",
-                    advice="remove one of them from packages-dir")))
+                failures.append(
+                    (
+                        dist.filename,
+                        AttestationError(
+                            f"{source} and {seen[predicate]} are both "
+                            f"{KNOWN_PREDICATES[predicate]} attestations; the index accepts "
+                            "one per kind",
+                            advice="remove one of them from packages-dir",
+                        ),
+                    )
+                )
                 continue
             seen[predicate] = source
-            objects.append(json.loads(attestation) if isinstance(attestation, bytes)
-                           else attestation.model_dump(mode="json"))
+            objects.append(
+                json.loads(attestation)
+                if isinstance(attestation, bytes)
+                else attestation.model_dump(mode="json")
+            )
             count += 1
         arrays[dist.filename] = json.dumps(objects)
     if failures:
         first_name, first = failures[0]
-        same = [name for name, e in failures[1:]
-                if e.message.replace(name, first_name) == first.message]
+        same = [
+            name for name, e in failures[1:] if e.message.replace(name, first_name) == first.message
+        ]
         others = [f"{name}: {e.message}" for name, e in failures[1:] if name not in same]
         if same:
             others.insert(0, f"the same for {', '.join(same)}")
         raise AttestationError(
-            first.message, details=(*first.details, *others),
+            first.message,
+            details=(*first.details, *others),
             advice=first.advice + "; nothing was uploaded",
         ) from first.__cause__
-    reporter.info(f"attestations: {count} verified for {len(dists)} file(s) against the "
-                  f"trusted publisher {index} checks them with ({describe(identity)})")
+    reporter.info(
+        f"attestations: {count} verified for {len(dists)} file(s) against the "
+        f"trusted publisher {index} checks them with ({describe(identity)})"
+    )
     return arrays
 
 
@@ -128,12 +152,16 @@ def verify_attestation(
 
     what = source or f"the attestation for {filename}"
     try:
-        model = (attestation if isinstance(attestation, Attestation)
-                 else Attestation.model_validate_json(attestation))
+        model = (
+            attestation
+            if isinstance(attestation, Attestation)
+            else Attestation.model_validate_json(attestation)
+        )
         bundle = model.to_bundle()
     except Exception as exc:
-        raise AttestationError(f"{what} is not a valid PEP 740 attestation",
-                               advice="remove or regenerate the file") from exc
+        raise AttestationError(
+            f"{what} is not a valid PEP 740 attestation", advice="remove or regenerate the file"
+        ) from exc
     if verifier is None:
         if trusted_root is None:
             raise TypeError("pass trusted_root or verifier")
@@ -149,8 +177,9 @@ def verify_attestation(
     return _check_statement(what, payload_type, payload, filename, sha256)
 
 
-def _check_statement(what: str, payload_type: str, payload: bytes, filename: str,
-                     sha256: str) -> str:
+def _check_statement(
+    what: str, payload_type: str, payload: bytes, filename: str, sha256: str
+) -> str:
     def fail(message: str, advice: str = "remove or regenerate the file") -> AttestationError:
         return AttestationError(f"{what} {message}", advice=advice)
 
@@ -194,5 +223,3 @@ def _dist_key(name: str) -> tuple[object, ...] | None:
     except ValueError:
         return None
     return None
-
-

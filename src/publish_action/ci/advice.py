@@ -35,25 +35,35 @@ def advice_for(error: AmbientTokenError, audience: str) -> str:
     problem = error.problem
     var = gitlab_variable(audience)
     if problem is Problem.NO_IDENTITY:
-        return ("publish from one of these CIs, set up as above; or give an API token in "
-                "'password' (trusted-publishing: auto uses it)")
+        return (
+            "publish from one of these CIs, set up as above; or give an API token in "
+            "'password' (trusted-publishing: auto uses it)"
+        )
     if problem is Problem.FORK_PULL_REQUEST:
-        return ("publish from an event a fork cannot trigger: `push` of a tag, `release`, or "
-                "`workflow_dispatch` (and never `pull_request_target`, which PyPI refuses)")
+        return (
+            "publish from an event a fork cannot trigger: `push` of a tag, `release`, or "
+            "`workflow_dispatch` (and never `pull_request_target`, which PyPI refuses)"
+        )
     if problem is Problem.PERMISSION:
-        return ("add `permissions: id-token: write` to the publishing job (a job-level "
-                "`permissions:` replaces the workflow's); in `docker run`, pass "
-                "-e ACTIONS_ID_TOKEN_REQUEST_URL -e ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+        return (
+            "add `permissions: id-token: write` to the publishing job (a job-level "
+            "`permissions:` replaces the workflow's); in `docker run`, pass "
+            "-e ACTIONS_ID_TOKEN_REQUEST_URL -e ACTIONS_ID_TOKEN_REQUEST_TOKEN"
+        )
     if problem is Problem.MISSING_TOKEN:
-        return (f"declare it in the job: `id_tokens:` → `{var}:` → `aud: {audience}`; in "
-                f"`docker run`, pass -e GITLAB_CI -e {var}")
+        return (
+            f"declare it in the job: `id_tokens:` → `{var}:` → `aud: {audience}`; in "
+            f"`docker run`, pass -e GITLAB_CI -e {var}"
+        )
     if problem is Problem.WRONG_AUDIENCE:
-        return (f"this index expects audience {audience!r}"
-                + (f": set `aud: {audience}` for {var} in `id_tokens:`"
-                   if error.ci is GITLAB else ""))
+        return f"this index expects audience {audience!r}" + (
+            f": set `aud: {audience}` for {var} in `id_tokens:`" if error.ci is GITLAB else ""
+        )
     if problem in (Problem.UNREACHABLE, Problem.TIMEOUT):
-        return ("the CI's token service did not answer; re-run the job (in a container, check "
-                f"it can reach {error.tried or 'the CI'})")
+        return (
+            "the CI's token service did not answer; re-run the job (in a container, check "
+            f"it can reach {error.tried or 'the CI'})"
+        )
     if problem is Problem.TOOL:
         return "check that the CI's agent tool works in this job (the error above is its own)"
     return "re-run the job; if it persists, the CI's token service is misbehaving"

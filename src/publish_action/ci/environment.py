@@ -24,13 +24,15 @@ class CI:
     issuers: tuple[str, ...]  # `iss` of its tokens
 
 
-GITHUB = CI("github", "GitHub Actions", "GITHUB_ACTIONS",
-            ("https://token.actions.githubusercontent.com",))
+GITHUB = CI(
+    "github", "GitHub Actions", "GITHUB_ACTIONS", ("https://token.actions.githubusercontent.com",)
+)
 GITLAB = CI("gitlab", "GitLab CI/CD", "GITLAB_CI", ("https://gitlab.com",))
 BUILDKITE = CI("buildkite", "Buildkite", "BUILDKITE", ("https://agent.buildkite.com",))
 CIRCLECI = CI("circleci", "CircleCI", "CIRCLECI", ("https://oidc.circleci.com",))
-GOOGLE = CI("google", "Google Cloud", "GOOGLE_SERVICE_ACCOUNT_NAME",
-            ("https://accounts.google.com",))
+GOOGLE = CI(
+    "google", "Google Cloud", "GOOGLE_SERVICE_ACCOUNT_NAME", ("https://accounts.google.com",)
+)
 UNKNOWN = CI("unknown", "an unrecognised OIDC provider", "", ())
 
 # Recognised by their own variable, in this order.
@@ -66,8 +68,11 @@ class GitHubRun:
 
     def fork_pull_request(self) -> tuple[str, str] | None:
         """(head, base) repositories when this run is a pull request from a fork."""
-        if not self.event_name.startswith("pull_request") or \
-                self.event_name == "pull_request_target" or self.event_path is None:
+        if (
+            not self.event_name.startswith("pull_request")
+            or self.event_name == "pull_request_target"
+            or self.event_path is None
+        ):
             return None
         try:
             pull = json.loads(self.event_path.read_text(encoding="utf-8"))["pull_request"]
@@ -109,9 +114,13 @@ class CiEnvironment:
                 token_request_token=environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN", ""),
             )
         temp = environ.get("RUNNER_TEMP") or environ.get("TMPDIR") or "/tmp"  # noqa: S108
-        return cls(ci=ci, github=github, temp_dir=Path(temp),
-                   id_tokens={k: v for k, v in environ.items() if k.endswith("_ID_TOKEN")},
-                   google_service_account=environ.get("GOOGLE_SERVICE_ACCOUNT_NAME", ""))
+        return cls(
+            ci=ci,
+            github=github,
+            temp_dir=Path(temp),
+            id_tokens={k: v for k, v in environ.items() if k.endswith("_ID_TOKEN")},
+            google_service_account=environ.get("GOOGLE_SERVICE_ACCOUNT_NAME", ""),
+        )
 
     @property
     def on_github(self) -> bool:

@@ -66,8 +66,7 @@ class Problem(Enum):
 class AmbientTokenError(Exception):
     """No OIDC token. `message` names the CI and what was tried; it never holds a token."""
 
-    def __init__(self, message: str, *, problem: Problem, ci: CI | None,
-                 tried: str = "") -> None:
+    def __init__(self, message: str, *, problem: Problem, ci: CI | None, tried: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.problem = problem
@@ -93,9 +92,14 @@ class AmbientToken:
         return value if isinstance(value, str) else None
 
 
-def ambient_token(audience: str, env: CiEnvironment, net: Net, *,
-                  timeout: float = DEFAULT_TIMEOUT,
-                  cancellation: Cancellation | None = None) -> AmbientToken:
+def ambient_token(
+    audience: str,
+    env: CiEnvironment,
+    net: Net,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    cancellation: Cancellation | None = None,
+) -> AmbientToken:
     """An OIDC token for `audience`; raises `AmbientTokenError` (or `Stopped`)."""
     ci = env.ci
     if ci is GITHUB:
@@ -103,11 +107,19 @@ def ambient_token(audience: str, env: CiEnvironment, net: Net, *,
     elif ci is GITLAB:
         jwt, source = _gitlab(audience, env)
     elif ci is BUILDKITE:
-        jwt, source = _tool(ci, ["buildkite-agent", "oidc", "request-token", "--audience",
-                                 audience], timeout, cancellation)
+        jwt, source = _tool(
+            ci,
+            ["buildkite-agent", "oidc", "request-token", "--audience", audience],
+            timeout,
+            cancellation,
+        )
     elif ci is CIRCLECI:
-        jwt, source = _tool(ci, ["circleci", "run", "oidc", "get", "--claims",
-                                 json.dumps({"aud": audience})], timeout, cancellation)
+        jwt, source = _tool(
+            ci,
+            ["circleci", "run", "oidc", "get", "--claims", json.dumps({"aud": audience})],
+            timeout,
+            cancellation,
+        )
     else:
         jwt, source = _detect(audience, env, timeout, cancellation)
     claims = _claims(jwt, ci or UNKNOWN, source)
@@ -115,8 +127,11 @@ def ambient_token(audience: str, env: CiEnvironment, net: Net, *,
     if claims.get("aud") != audience:
         raise AmbientTokenError(
             f"{found.name}: the OIDC token is for audience {claims.get('aud')!r}, not "
-            f"{audience!r} (from {source})", problem=Problem.WRONG_AUDIENCE, ci=found,
-            tried=source)
+            f"{audience!r} (from {source})",
+            problem=Problem.WRONG_AUDIENCE,
+            ci=found,
+            tried=source,
+        )
     return AmbientToken(jwt, found, source, claims)
 
 
@@ -124,8 +139,12 @@ def _claims(jwt: str, ci: CI, source: str) -> dict[str, Any]:
     try:
         return decode_claims(jwt)
     except ValueError as exc:
-        raise AmbientTokenError(f"{ci.name}: the OIDC token is malformed ({exc})",
-                                problem=Problem.MALFORMED, ci=ci, tried=source) from None
+        raise AmbientTokenError(
+            f"{ci.name}: the OIDC token is malformed ({exc})",
+            problem=Problem.MALFORMED,
+            ci=ci,
+            tried=source,
+        ) from None
 
 
 def _github(audience: str, env: CiEnvironment, net: Net) -> tuple[str, str]:
@@ -133,46 +152,71 @@ def _github(audience: str, env: CiEnvironment, net: Net) -> tuple[str, str]:
 
     run = env.github
     said = "GitHub Actions (GITHUB_ACTIONS=true)"
-    missing = [name for name, value in (
-        ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", run.token_request_token if run else ""),
-        ("ACTIONS_ID_TOKEN_REQUEST_URL", run.token_request_url if run else "")) if not value]
+    missing = [
+        name
+        for name, value in (
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", run.token_request_token if run else ""),
+            ("ACTIONS_ID_TOKEN_REQUEST_URL", run.token_request_url if run else ""),
+        )
+        if not value
+    ]
     fork = run.fork_pull_request() if run else None
     if fork is not None and missing:
         raise AmbientTokenError(
             f"{said}: no OIDC token for a pull request from a fork ({fork[0]} → {fork[1]}): "
             "GitHub never gives workflows run for forks' pull requests an OIDC token, even "
-            "with `id-token: write`", problem=Problem.FORK_PULL_REQUEST, ci=GITHUB)
+            "with `id-token: write`",
+            problem=Problem.FORK_PULL_REQUEST,
+            ci=GITHUB,
+        )
     if missing or run is None:
         raise AmbientTokenError(
             f"{said}: this job may not request an OIDC token ({' and '.join(missing)} "
             f"{'is' if len(missing) == 1 else 'are'} not set)",
-            problem=Problem.PERMISSION, ci=GITHUB)
+            problem=Problem.PERMISSION,
+            ci=GITHUB,
+        )
     origin = urlsplit(run.token_request_url)
     source = f"ACTIONS_ID_TOKEN_REQUEST_URL ({origin.scheme}://{origin.netloc})"
     joiner = "&" if "?" in run.token_request_url else "?"
     url = run.token_request_url + joiner + urlencode({"audience": audience})
     try:
-        answer = net.get(url, limit=256 * 1024, headers={
-            "Authorization": f"bearer {run.token_request_token}", "Accept": "application/json"})
+        answer = net.get(
+            url,
+            limit=256 * 1024,
+            headers={
+                "Authorization": f"bearer {run.token_request_token}",
+                "Accept": "application/json",
+            },
+        )
     except NetError as exc:
         timed_out = isinstance(exc, Unreachable) and exc.timed_out
         why = exc.reason if isinstance(exc, Unreachable) else exc.message
         raise AmbientTokenError(
             f"{said}: could not reach {source}: {why}",
-            problem=Problem.TIMEOUT if timed_out else Problem.UNREACHABLE, ci=GITHUB,
-            tried=source) from exc
+            problem=Problem.TIMEOUT if timed_out else Problem.UNREACHABLE,
+            ci=GITHUB,
+            tried=source,
+        ) from exc
     if answer.status != 200:
-        raise AmbientTokenError(f"{said}: {source} refused: HTTP {answer.status} "
-                                f"({answer.message(limit=300)})", problem=Problem.REFUSED,
-                                ci=GITHUB, tried=source)
+        raise AmbientTokenError(
+            f"{said}: {source} refused: HTTP {answer.status} ({answer.message(limit=300)})",
+            problem=Problem.REFUSED,
+            ci=GITHUB,
+            tried=source,
+        )
     try:
         value = answer.json()
     except ValueError:
         value = None
     jwt = value.get("value") if isinstance(value, dict) else None
     if not isinstance(jwt, str) or not jwt:
-        raise AmbientTokenError(f"{said}: {source} gave no token ({answer.describe()})",
-                                problem=Problem.MALFORMED, ci=GITHUB, tried=source)
+        raise AmbientTokenError(
+            f"{said}: {source} gave no token ({answer.describe()})",
+            problem=Problem.MALFORMED,
+            ci=GITHUB,
+            tried=source,
+        )
     return jwt, source
 
 
@@ -182,17 +226,25 @@ def _gitlab(audience: str, env: CiEnvironment) -> tuple[str, str]:
     if not jwt:
         raise AmbientTokenError(
             f"GitLab CI/CD (GITLAB_CI=true): no ID token for audience {audience!r}: the "
-            f"variable {variable} is not set", problem=Problem.MISSING_TOKEN, ci=GITLAB,
-            tried=variable)
+            f"variable {variable} is not set",
+            problem=Problem.MISSING_TOKEN,
+            ci=GITLAB,
+            tried=variable,
+        )
     return jwt, variable
 
 
-def _tool(ci: CI, argv: list[str], timeout: float, cancellation: Cancellation | None) -> \
-        tuple[str, str]:
+def _tool(
+    ci: CI, argv: list[str], timeout: float, cancellation: Cancellation | None
+) -> tuple[str, str]:
     source = f"`{' '.join(argv[:4])}`"
     if shutil.which(argv[0]) is None:
-        raise AmbientTokenError(f"{ci.name}: `{argv[0]}` is not on PATH, and it is what gives "
-                                "a job its OIDC token", problem=Problem.TOOL, ci=ci, tried=source)
+        raise AmbientTokenError(
+            f"{ci.name}: `{argv[0]}` is not on PATH, and it is what gives a job its OIDC token",
+            problem=Problem.TOOL,
+            ci=ci,
+            tried=source,
+        )
 
     def run() -> subprocess.CompletedProcess[str]:
         return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
@@ -200,32 +252,40 @@ def _tool(ci: CI, argv: list[str], timeout: float, cancellation: Cancellation | 
     done = _bounded(run, timeout, cancellation, ci, source)
     if done.returncode != 0 or not done.stdout.strip():
         why = " ".join(done.stderr.split())[:300] or f"exit code {done.returncode}"
-        raise AmbientTokenError(f"{ci.name}: {source} failed: {why}", problem=Problem.TOOL,
-                                ci=ci, tried=source)
+        raise AmbientTokenError(
+            f"{ci.name}: {source} failed: {why}", problem=Problem.TOOL, ci=ci, tried=source
+        )
     return done.stdout.strip(), source
 
 
-def _detect(audience: str, env: CiEnvironment, timeout: float,
-            cancellation: Cancellation | None) -> tuple[str, str]:
+def _detect(
+    audience: str, env: CiEnvironment, timeout: float, cancellation: Cancellation | None
+) -> tuple[str, str]:
     import id as id_lib
 
     source = "id.detect_credential (Google Cloud's metadata server)"
     try:
-        jwt = _bounded(lambda: id_lib.detect_credential(audience), timeout, cancellation,
-                       GOOGLE, source)
+        jwt = _bounded(
+            lambda: id_lib.detect_credential(audience), timeout, cancellation, GOOGLE, source
+        )
     except id_lib.IdentityError as exc:
-        raise AmbientTokenError(f"{GOOGLE.name}: no OIDC token ({exc})", problem=Problem.FAILED,
-                                ci=GOOGLE, tried=source) from exc
+        raise AmbientTokenError(
+            f"{GOOGLE.name}: no OIDC token ({exc})", problem=Problem.FAILED, ci=GOOGLE, tried=source
+        ) from exc
     if not jwt:
         raise AmbientTokenError(
             "no OIDC identity: this job does not look like it runs in a CI that can vouch for "
             "it (none of " + ", ".join(c.variable for c in SUPPORTED) + " is set, and this is "
-            "not a Google Cloud VM)", problem=Problem.NO_IDENTITY, ci=None)
+            "not a Google Cloud VM)",
+            problem=Problem.NO_IDENTITY,
+            ci=None,
+        )
     return jwt, source
 
 
-def _bounded(call: Callable[[], _T], timeout: float, cancellation: Cancellation | None,
-             ci: CI, source: str) -> _T:
+def _bounded(
+    call: Callable[[], _T], timeout: float, cancellation: Cancellation | None, ci: CI, source: str
+) -> _T:
     """`call` in a daemon thread, given up after `timeout` or as soon as the run is stopped:
     a tool or a metadata server that hangs must not hold the run (or the process)."""
     box: list[tuple[bool, object]] = []
@@ -245,13 +305,21 @@ def _bounded(call: Callable[[], _T], timeout: float, cancellation: Cancellation 
         if cancellation is not None and cancellation.is_set():
             raise Stopped(cancellation.stop.reason if cancellation.stop else Reason.SIGINT)
     if not box:
-        raise AmbientTokenError(f"{ci.name}: no OIDC token after {timeout:g} s (asked {source})",
-                                problem=Problem.TIMEOUT, ci=ci, tried=source)
+        raise AmbientTokenError(
+            f"{ci.name}: no OIDC token after {timeout:g} s (asked {source})",
+            problem=Problem.TIMEOUT,
+            ci=ci,
+            tried=source,
+        )
     ok, value = box[0]
     if ok:
         return value  # type: ignore[return-value]
     if isinstance(value, subprocess.TimeoutExpired):
-        raise AmbientTokenError(f"{ci.name}: {source} gave no token after {timeout:g} s",
-                                problem=Problem.TIMEOUT, ci=ci, tried=source)
+        raise AmbientTokenError(
+            f"{ci.name}: {source} gave no token after {timeout:g} s",
+            problem=Problem.TIMEOUT,
+            ci=ci,
+            tried=source,
+        )
     assert isinstance(value, BaseException)
     raise value

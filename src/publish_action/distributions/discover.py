@@ -51,8 +51,9 @@ def discover(packages_dir: Path) -> Discovery:
             "-m build writes normalised names), and no links leaving it",
         )
     if not dists:
-        listing = ", ".join(printable(p.name, one_line=True) + ("/" if p.is_dir() else "")
-                            for p in entries)
+        listing = ", ".join(
+            printable(p.name, one_line=True) + ("/" if p.is_dir() else "") for p in entries
+        )
         raise InputError(
             f"no wheels or sdists in {packages_dir} (it holds: {listing or 'nothing'})",
             advice="build the distributions first, or point 'packages-dir' at them",
@@ -84,6 +85,9 @@ def _collisions(dists: list[Path]) -> list[str]:
         key = file_key(path.name)
         if key[0] != "other":
             groups[key].append(path.name)
-    return [f"{', '.join(names)}: one distribution to an index (the names normalise to the "
-            "same), uploaded twice it would be a mismatch or an overwrite"
-            for names in groups.values() if len(names) > 1]
+    return [
+        f"{', '.join(names)}: one distribution to an index (the names normalise to the "
+        "same), uploaded twice it would be a mismatch or an overwrite"
+        for names in groups.values()
+        if len(names) > 1
+    ]

@@ -52,24 +52,33 @@ def _inspect_one(path: Path, verify: bool) -> tuple[Distribution | None, list[Pr
         return None, [Problem(f"cannot be read ({exc.strerror or exc})")]
     if data is None:
         return None, problems
-    raw, more = core_metadata.parse(data, member, project=project, version=version,
-                                    verify=verify)
+    raw, more = core_metadata.parse(data, member, project=project, version=version, verify=verify)
     problems += more
     if raw is None or problems:
         return None, problems
     # Hashed once, here: the check compares these, the upload proves it sends these bytes.
     hashes = hash_file(path)
-    return Distribution(path=path, project=project, version=version, kind=kind,
-                        size=path.stat().st_size, metadata=raw, pyversion=pyversion,
-                        hashes=hashes), []
+    return Distribution(
+        path=path,
+        project=project,
+        version=version,
+        kind=kind,
+        size=path.stat().st_size,
+        metadata=raw,
+        pyversion=pyversion,
+        hashes=hashes,
+    ), []
 
 
 def inspect(paths: Sequence[Path], *, verify: bool, workers: int = 4) -> tuple[Distribution, ...]:
     """Inspect every file; raise one DistributionError listing every problem found."""
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(paths)))) as pool:
         results = list(pool.map(lambda p: _inspect_one(p, verify), paths))
-    problems = [printable(f"{path.name}: {problem.render()}", one_line=True)
-                for path, (_, found) in zip(paths, results, strict=True) for problem in found]
+    problems = [
+        printable(f"{path.name}: {problem.render()}", one_line=True)
+        for path, (_, found) in zip(paths, results, strict=True)
+        for problem in found
+    ]
     if problems:
         bad = sum(1 for _, found in results if found)
         raise DistributionError(

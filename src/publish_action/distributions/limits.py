@@ -51,7 +51,10 @@ class Budget:
     def spend(self, amount: int, member: str = "") -> None:
         self.spent += amount
         if self.spent > self.limit:
-            raise Refused(Problem(
-                f"inflates to more than {self.limit // (1024 * 1024)} MiB (100 times the "
-                "file's size, at least 128 MiB): a decompression bomb, or a broken build",
-                member))
+            raise Refused(
+                Problem(
+                    f"inflates to more than {self.limit // (1024 * 1024)} MiB (100 times the "
+                    "file's size, at least 128 MiB): a decompression bomb, or a broken build",
+                    member,
+                )
+            )

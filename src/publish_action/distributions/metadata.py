@@ -20,16 +20,25 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _MULTILINE = {"description", "license"}
 
 
-def parse(data: bytes, member: str, *, project: NormalizedName, version: Version,
-          verify: bool) -> tuple[RawMetadata | None, list[Problem]]:
+def parse(
+    data: bytes, member: str, *, project: NormalizedName, version: Version, verify: bool
+) -> tuple[RawMetadata | None, list[Problem]]:
     if len(data) > MAX_METADATA:
-        return None, [Problem(f"is larger than {MAX_METADATA // (1024 * 1024)} MiB: metadata "
-                              "is capped", member)]
+        return None, [
+            Problem(
+                f"is larger than {MAX_METADATA // (1024 * 1024)} MiB: metadata is capped", member
+            )
+        ]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, [Problem(f"is not UTF-8 (byte {data[exc.start]:#04x} at offset "
-                              f"{exc.start}); core metadata must be UTF-8", member)]
+        return None, [
+            Problem(
+                f"is not UTF-8 (byte {data[exc.start]:#04x} at offset "
+                f"{exc.start}); core metadata must be UTF-8",
+                member,
+            )
+        ]
     raw, unparsed = parse_email(text)
     problems = [Problem(f"{why}", member) for why in _controls(raw)]
     problems += _identity(raw, member, project, version)
@@ -37,8 +46,7 @@ def parse(data: bytes, member: str, *, project: NormalizedName, version: Version
         return (raw if not problems else None), problems
     for header in sorted(unparsed):
         if header.lower() not in _TOLERATED_UNKNOWN:
-            problems.append(Problem(f"metadata field {header!r} is unknown or malformed",
-                                    member))
+            problems.append(Problem(f"metadata field {header!r} is unknown or malformed", member))
     try:
         Metadata.from_raw(raw, validate=True)
     except ExceptionGroup as group:
@@ -61,27 +69,36 @@ def _controls(raw: RawMetadata) -> Iterator[str]:
         found = _CONTROL.search(value)
         field = key.replace("_", "-")
         if found is not None:
-            yield (f"metadata field {field!r} holds the control character "
-                   f"U+{ord(found.group(0)):04X}: rebuild without it")
+            yield (
+                f"metadata field {field!r} holds the control character "
+                f"U+{ord(found.group(0)):04X}: rebuild without it"
+            )
         elif key not in _MULTILINE and ("\n" in value.strip() or "\r" in value.strip()):
             yield f"metadata field {field!r} spans several lines; it must be one line"
 
 
-def _identity(raw: RawMetadata, member: str, project: NormalizedName,
-              version: Version) -> list[Problem]:
+def _identity(
+    raw: RawMetadata, member: str, project: NormalizedName, version: Version
+) -> list[Problem]:
     problems = []
     meta_name = raw.get("name", "")
     if canonicalize_name(meta_name) != project:
-        problems.append(Problem(f"file name says project {project!r} but metadata Name is "
-                                f"{meta_name!r}", member))
+        problems.append(
+            Problem(
+                f"file name says project {project!r} but metadata Name is {meta_name!r}", member
+            )
+        )
     meta_version = raw.get("version", "")
     try:
         same = Version(meta_version) == version
     except InvalidVersion:
         same = False
     if not same:
-        problems.append(Problem(f"file name says version {version} but metadata Version is "
-                                f"{meta_version!r}", member))
+        problems.append(
+            Problem(
+                f"file name says version {version} but metadata Version is {meta_version!r}", member
+            )
+        )
     return problems
 
 

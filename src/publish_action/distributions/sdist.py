@@ -61,8 +61,12 @@ class _Gunzip(io.RawIOBase):
             if chunk.strip(b"\0"):
                 raise Refused(Problem("data after the end of the tar archive (hidden members?)"))
         if self._inflate.unused_data or self._raw.read(1):
-            raise Refused(Problem("data after the end of the gzip stream (a second gzip "
-                                  "member, or trailing garbage)"))
+            raise Refused(
+                Problem(
+                    "data after the end of the gzip stream (a second gzip "
+                    "member, or trailing garbage)"
+                )
+            )
 
 
 def _kind(head: bytes) -> str | None:
@@ -80,15 +84,30 @@ def _kind(head: bytes) -> str | None:
 def read_sdist(path: Path) -> tuple[bytes | None, str, list[Problem]]:
     """PKG-INFO's bytes (None when unusable), its member name, and every problem found."""
     if not path.name.endswith(".tar.gz"):
-        return None, "", [Problem("a .zip sdist: PEP 625 makes sdists .tar.gz files (gzip tar); "
-                              "build it with `python -m build --sdist`")]
+        return (
+            None,
+            "",
+            [
+                Problem(
+                    "a .zip sdist: PEP 625 makes sdists .tar.gz files (gzip tar); "
+                    "build it with `python -m build --sdist`"
+                )
+            ],
+        )
     top = path.name.removesuffix(".tar.gz")
     problems: list[Problem] = []
     with path.open("rb") as raw:
         what = _kind(raw.read(512))
         if what is not None:
-            return None, "", [Problem(f"named .tar.gz but is {what}: an sdist is a gzip-compressed "
-                                  "tar (PEP 625)")]
+            return (
+                None,
+                "",
+                [
+                    Problem(
+                        f"named .tar.gz but is {what}: an sdist is a gzip-compressed tar (PEP 625)"
+                    )
+                ],
+            )
         raw.seek(0)
         gunzip = _Gunzip(raw, Budget(path.stat().st_size))
         try:
@@ -115,18 +134,25 @@ def _members(stream: io.BufferedReader, top: str, problems: list[Problem]) -> by
                 if name != top and not name.startswith(top + "/"):
                     outside.append(name)
                 if member.isfile() and name in seen:
-                    problems.append(Problem("appears twice in the archive (unpacking keeps the "
-                                            "last copy)", name))
+                    problems.append(
+                        Problem(
+                            "appears twice in the archive (unpacking keeps the last copy)", name
+                        )
+                    )
                 seen.add(name)
                 if name == f"{top}/PKG-INFO" and member.isfile():
                     metadata = _read_pkg_info(archive, member, name)
     except tarfile.TarError as exc:
         raise Refused(Problem(f"not a valid tar archive inside the gzip stream ({exc})")) from None
     if outside:
-        shown = ", ".join(outside[:3]) + (f" and {len(outside) - 3} more" if len(outside) > 3
-                                          else "")
-        problems.append(Problem(f"members outside the one top folder {top}/ that the file "
-                                f"name calls for: {shown}"))
+        shown = ", ".join(outside[:3]) + (
+            f" and {len(outside) - 3} more" if len(outside) > 3 else ""
+        )
+        problems.append(
+            Problem(
+                f"members outside the one top folder {top}/ that the file name calls for: {shown}"
+            )
+        )
     return metadata
 
 
@@ -145,8 +171,13 @@ def _member_problem(member: tarfile.TarInfo, name: str, top: str, seen: set[str]
 
 def _read_pkg_info(archive: tarfile.TarFile, member: tarfile.TarInfo, name: str) -> bytes:
     if member.size > MAX_METADATA:
-        raise Refused(Problem(f"is {member.size // (1024 * 1024)} MiB: metadata is capped at "
-                              f"{MAX_METADATA // (1024 * 1024)} MiB", name))
+        raise Refused(
+            Problem(
+                f"is {member.size // (1024 * 1024)} MiB: metadata is capped at "
+                f"{MAX_METADATA // (1024 * 1024)} MiB",
+                name,
+            )
+        )
     data = archive.extractfile(member)
     assert data is not None  # a regular file
     return data.read(MAX_METADATA + 1)

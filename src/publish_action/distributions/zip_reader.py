@@ -57,7 +57,7 @@ def _end_record(stream: BinaryIO, size: int) -> tuple[int, int, int]:
     if eocd + _EOCD.size + comment != size:
         raise Refused(Problem("data after the end of the zip archive"))
     if 0xFFFFFFFF in (cd_size, cd_offset) or entries == 0xFFFF:
-        locator = tail[at - _ZIP64_LOCATOR.size:at]
+        locator = tail[at - _ZIP64_LOCATOR.size : at]
         if len(locator) != _ZIP64_LOCATOR.size or locator[:4] != b"PK\x06\x07":
             raise Refused(Problem("a ZIP64 archive without its ZIP64 end record"))
         _, _, record_at, _ = _ZIP64_LOCATOR.unpack(locator)
@@ -68,8 +68,12 @@ def _end_record(stream: BinaryIO, size: int) -> tuple[int, int, int]:
         entries, cd_size, cd_offset = _ZIP64_EOCD.unpack(record)[6:9]
         eocd = record_at
     if cd_offset + cd_size != eocd:
-        raise Refused(Problem("its central directory is not where its end record says "
-                              "(data hidden before or inside it)"))
+        raise Refused(
+            Problem(
+                "its central directory is not where its end record says "
+                "(data hidden before or inside it)"
+            )
+        )
     return cd_offset, cd_size, entries
 
 
@@ -83,8 +87,9 @@ def members(stream: BinaryIO, size: int, problems: list[Problem]) -> list[Member
         raise Refused(Problem(f"not a readable zip archive ({exc})")) from None
     infos = archive.infolist()
     if len(infos) != entries:
-        problems.append(Problem(f"its end record counts {entries} members, its central "
-                                f"directory {len(infos)}"))
+        problems.append(
+            Problem(f"its end record counts {entries} members, its central directory {len(infos)}")
+        )
     found: list[Member] = []
     expected = 0
     seen: set[str] = set()
@@ -94,8 +99,11 @@ def members(stream: BinaryIO, size: int, problems: list[Problem]) -> list[Member
             problems.append(Problem("appears twice in the archive", name))
         seen.add(name)
         if info.header_offset != expected and not _descriptor_gap(info, expected, found):
-            what = "overlaps another member" if info.header_offset < expected else (
-                "follows data that belongs to no member")
+            what = (
+                "overlaps another member"
+                if info.header_offset < expected
+                else ("follows data that belongs to no member")
+            )
             raise Refused(Problem(f"{what} (a crafted archive)", name))
         data_offset = _local_header(stream, info)
         found.append(Member(name, info, data_offset))
@@ -127,8 +135,13 @@ def _local_header(stream: BinaryIO, info: zipfile.ZipInfo) -> int:
     raw = stream.read(name_length)
     local_name = raw.decode("utf-8" if fields[3] & 0x800 else "cp437", errors="replace")
     if local_name != info.orig_filename:
-        raise Refused(Problem(f"its local header names it {local_name!r}: two names for one "
-                              "member (tools disagree on which is real)", info.filename))
+        raise Refused(
+            Problem(
+                f"its local header names it {local_name!r}: two names for one "
+                "member (tools disagree on which is real)",
+                info.filename,
+            )
+        )
     return info.header_offset + _LOCAL.size + name_length + extra_length
 
 
@@ -139,13 +152,23 @@ def _member_problems(member: Member) -> list[Problem]:
     if why is not None:
         problems.append(Problem(f"unsafe member name: {why}", name))
     if member.is_link:
-        problems.append(Problem("a symbolic link: installers do not recreate links, and one "
-                                "can point outside the install", name))
+        problems.append(
+            Problem(
+                "a symbolic link: installers do not recreate links, and one "
+                "can point outside the install",
+                name,
+            )
+        )
     if info.flag_bits & 0x01:
         problems.append(Problem("encrypted", name))
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        problems.append(Problem(f"compressed with zip method {info.compress_type}; wheels "
-                                "use deflate or no compression", name))
+        problems.append(
+            Problem(
+                f"compressed with zip method {info.compress_type}; wheels "
+                "use deflate or no compression",
+                name,
+            )
+        )
     return problems
 
 
@@ -158,14 +181,20 @@ def inflate(stream: BinaryIO, member: Member, budget: Budget) -> Iterator[bytes]
     for chunk in _raw_inflate(stream, info, name):
         produced += len(chunk)
         if produced > info.file_size:
-            raise Refused(Problem(f"inflates beyond its declared {info.file_size} bytes: a "
-                                  "decompression bomb, or a corrupt archive", name))
+            raise Refused(
+                Problem(
+                    f"inflates beyond its declared {info.file_size} bytes: a "
+                    "decompression bomb, or a corrupt archive",
+                    name,
+                )
+            )
         budget.spend(len(chunk), name)
         crc = zlib.crc32(chunk, crc)
         yield chunk
     if produced != info.file_size:
-        raise Refused(Problem(f"holds {produced} bytes, not the {info.file_size} its headers "
-                              "declare", name))
+        raise Refused(
+            Problem(f"holds {produced} bytes, not the {info.file_size} its headers declare", name)
+        )
     if crc != info.CRC:
         raise Refused(Problem("its CRC-32 does not match its bytes: the file is corrupt", name))
 
@@ -194,8 +223,12 @@ def _raw_inflate(stream: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator
                 data = read(min(CHUNK, left))
                 left -= len(data)
             else:
-                raise Refused(Problem("its compressed data ends before its stream does "
-                                      "(truncated or corrupt)", name))
+                raise Refused(
+                    Problem(
+                        "its compressed data ends before its stream does (truncated or corrupt)",
+                        name,
+                    )
+                )
             yield decompressor.decompress(data, CHUNK)
     except zlib.error as exc:
         raise Refused(Problem(f"its compressed data is corrupt ({exc})", name)) from None
@@ -203,8 +236,9 @@ def _raw_inflate(stream: BinaryIO, info: zipfile.ZipInfo, name: str) -> Iterator
         raise Refused(Problem("data follows the end of its compressed stream", name))
 
 
-def read_member(stream: BinaryIO, member: Member, budget: Budget, *, limit: int,
-                too_large: Callable[[int], str]) -> bytes:
+def read_member(
+    stream: BinaryIO, member: Member, budget: Budget, *, limit: int, too_large: Callable[[int], str]
+) -> bytes:
     """A small member's bytes (METADATA, RECORD), refusing beyond `limit`."""
     if member.info.file_size > limit:
         raise Refused(Problem(too_large(member.info.file_size), member.name))

@@ -15,16 +15,21 @@ TLS_ADVICE = (
 def index_error(phase: str, exc: NetError, *, what: str) -> IndexError_:
     """`phase`: "check", "upload", "confirmation"...; `what`: what was being done."""
     if isinstance(exc, TlsFailure):
-        return IndexError_(f"{phase}: {what}: {exc.message}",
-                           advice=f"{TLS_ADVICE} (host {exc.host})")
+        return IndexError_(
+            f"{phase}: {what}: {exc.message}", advice=f"{TLS_ADVICE} (host {exc.host})"
+        )
     if isinstance(exc, Stalled):
-        advice = ("the index is down or overloaded; re-run the job later (files already "
-                  "uploaded are skipped); raise 'timeout' if it is merely slow")
+        advice = (
+            "the index is down or overloaded; re-run the job later (files already "
+            "uploaded are skipped); raise 'timeout' if it is merely slow"
+        )
     elif isinstance(exc, TooLarge):
         advice = "check 'index-url': it should be the index's simple URL, whose pages are small"
     elif isinstance(exc, Unreachable) and exc.timed_out:
-        advice = ("the index did not answer in time; re-run the job later, or raise 'timeout' "
-                  "for a slow index")
+        advice = (
+            "the index did not answer in time; re-run the job later, or raise 'timeout' "
+            "for a slow index"
+        )
     else:
         advice = "check the URL and the network, then re-run the job"
     return IndexError_(f"{phase}: {what}: {exc.message}", advice=advice)

@@ -27,8 +27,14 @@ class Answer:
 
     @classmethod
     def empty(cls, response: httpx.Response) -> Answer:
-        return cls(response.status_code, response.reason_phrase, response.headers,
-                   str(response.url), b"", method=response.request.method)
+        return cls(
+            response.status_code,
+            response.reason_phrase,
+            response.headers,
+            str(response.url),
+            b"",
+            method=response.request.method,
+        )
 
     @property
     def content_type(self) -> str:
@@ -57,8 +63,7 @@ class Answer:
 
     def message(self, *, limit: int = 500) -> str:
         """The server's own reason, preferring structured JSON over HTML, on one line."""
-        return server_message(self.status, self.reason, self.content_type, self.text(),
-                              limit=limit)
+        return server_message(self.status, self.reason, self.content_type, self.text(), limit=limit)
 
     def describe(self) -> str:
         """What came back, for an error message: status, type, size and the start of it."""
@@ -69,8 +74,9 @@ class Answer:
         return f"HTTP {self.status}, {kind}, {size}{shown}"
 
 
-def server_message(status: int, reason: str, content_type: str, body: str, *,
-                   limit: int = 500) -> str:
+def server_message(
+    status: int, reason: str, content_type: str, body: str, *, limit: int = 500
+) -> str:
     text = ""
     if "json" in content_type:
         text = _json_message(body)
@@ -81,7 +87,7 @@ def server_message(status: int, reason: str, content_type: str, body: str, *,
     text = " ".join(text.split())
     for prefix in (f"{status} {reason}", reason):
         while prefix and text.lower().startswith(prefix.lower()):
-            text = text[len(prefix):].lstrip(" :-")
+            text = text[len(prefix) :].lstrip(" :-")
     if reason and reason.lower() not in text.lower():
         text = f"{reason}: {text}" if text else reason
     text = printable(text)

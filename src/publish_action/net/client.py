@@ -69,8 +69,9 @@ def default_transient(answer: Answer) -> float | None:
     return retry_after(answer.headers, 0.0)
 
 
-def retry_after(headers: httpx.Headers, default: float, *, now: float | None = None) -> \
-        float | None:
+def retry_after(
+    headers: httpx.Headers, default: float, *, now: float | None = None
+) -> float | None:
     """Seconds the server asks us to wait; None when it asks for more than we wait."""
     value = headers.get("retry-after", "").strip()
     if not value:
@@ -119,15 +120,24 @@ class _Breaker:
 class Net:
     """One connection pool, one guard, one breaker: shared by every request of the run."""
 
-    def __init__(self, settings: NetSettings, *, environ: Mapping[str, str],
-                 cancellation: Cancellation | None = None) -> None:
+    def __init__(
+        self,
+        settings: NetSettings,
+        *,
+        environ: Mapping[str, str],
+        cancellation: Cancellation | None = None,
+    ) -> None:
         self.settings = settings
         self.cancellation = cancellation
         self.guard = Guard(cancellation=cancellation, deadline=settings.deadline)
         self.trust = trust(settings.ca_bundle, environ)
-        self.transport = Transport(guard=self.guard, ssl_context=self.trust.context,
-                                   pool_size=settings.pool, min_rate=settings.min_rate,
-                                   proxies=proxies_from(environ))
+        self.transport = Transport(
+            guard=self.guard,
+            ssl_context=self.trust.context,
+            pool_size=settings.pool,
+            min_rate=settings.min_rate,
+            proxies=proxies_from(environ),
+        )
         self.client = httpx.Client(
             transport=self.transport,
             timeout=httpx.Timeout(settings.timeout, connect=min(settings.timeout, 10.0)),
@@ -150,9 +160,17 @@ class Net:
 
     # -- one attempt -------------------------------------------------------------------------
 
-    def fetch(self, method: str, url: str, *, limit: int, truncate: bool = False,
-              headers: Mapping[str, str] | None = None, auth: tuple[str, str] | None = None,
-              content: Iterable[bytes] | bytes | None = None) -> Answer:
+    def fetch(
+        self,
+        method: str,
+        url: str,
+        *,
+        limit: int,
+        truncate: bool = False,
+        headers: Mapping[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        content: Iterable[bytes] | bytes | None = None,
+    ) -> Answer:
         """One request, its body read up to `limit` bytes (beyond: cut when `truncate`, else
         `TooLarge`). Raises httpx transport errors and `Stopped`; no retries."""
         request = self.client.build_request(method, url, headers=headers, content=content)
@@ -162,13 +180,22 @@ class Net:
         finally:
             response.close()
         if cut and not truncate:
-            raise TooLarge(f"the answer from {url} is larger than {_size(limit)}", url=url,
-                           limit=limit)
-        return Answer(response.status_code, response.reason_phrase, response.headers,
-                      str(response.url), body, truncated=cut, method=method)
+            raise TooLarge(
+                f"the answer from {url} is larger than {_size(limit)}", url=url, limit=limit
+            )
+        return Answer(
+            response.status_code,
+            response.reason_phrase,
+            response.headers,
+            str(response.url),
+            body,
+            truncated=cut,
+            method=method,
+        )
 
-    def download(self, url: str, sink: Callable[[bytes], None], *,
-                 auth: tuple[str, str] | None = None) -> Answer:
+    def download(
+        self, url: str, sink: Callable[[bytes], None], *, auth: tuple[str, str] | None = None
+    ) -> Answer:
         """GET streamed into `sink` (only for a 200); the Answer carries no body."""
         request = self.client.build_request("GET", url)
         response = self.client.send(request, stream=True, auth=_basic(auth))
@@ -182,9 +209,16 @@ class Net:
 
     # -- retries -----------------------------------------------------------------------------
 
-    def retrying(self, url: str, attempt: Callable[[], T], *, answer_of: Callable[[T], Answer],
-                 transient: Transient = default_transient,
-                 on_retry: OnRetry | None = None, kind: str = "read") -> T:
+    def retrying(
+        self,
+        url: str,
+        attempt: Callable[[], T],
+        *,
+        answer_of: Callable[[T], Answer],
+        transient: Transient = default_transient,
+        on_retry: OnRetry | None = None,
+        kind: str = "read",
+    ) -> T:
         """Run `attempt` until it gives a final answer, or raise a `NetError` or `Stopped`.
 
         `kind` ("read", "upload", "token") groups requests for the stall breaker."""
@@ -211,8 +245,11 @@ class Net:
                     reason = _describe(exc)
                     raise Unreachable(
                         f"no answer from {url} after {index + 1} attempt(s): {reason}",
-                        url=url, attempts=index + 1, timed_out=timed_out,
-                        reason=reason) from exc
+                        url=url,
+                        attempts=index + 1,
+                        timed_out=timed_out,
+                        reason=reason,
+                    ) from exc
                 self._pause(delays[index], _describe(exc), on_retry)
                 continue
             self._breaker.record(url, kind, timed_out=False)
@@ -237,14 +274,27 @@ class Net:
         host = urlsplit(url).netloc.rsplit("@", 1)[-1]
         return Stalled(
             f"{host} stopped answering: {STALL_AFTER} requests in a row got no answer within "
-            f"{self.settings.timeout:g} s, so nothing more is sent to it", url=url)
+            f"{self.settings.timeout:g} s, so nothing more is sent to it",
+            url=url,
+        )
 
-    def get(self, url: str, *, limit: int, headers: Mapping[str, str] | None = None,
-            auth: tuple[str, str] | None = None, transient: Transient = default_transient,
-            on_retry: OnRetry | None = None) -> Answer:
+    def get(
+        self,
+        url: str,
+        *,
+        limit: int,
+        headers: Mapping[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        transient: Transient = default_transient,
+        on_retry: OnRetry | None = None,
+    ) -> Answer:
         return self.retrying(
-            url, lambda: self.fetch("GET", url, limit=limit, headers=headers, auth=auth),
-            answer_of=lambda a: a, transient=transient, on_retry=on_retry)
+            url,
+            lambda: self.fetch("GET", url, limit=limit, headers=headers, auth=auth),
+            answer_of=lambda a: a,
+            transient=transient,
+            on_retry=on_retry,
+        )
 
 
 def _size(count: int) -> str:
@@ -289,5 +339,8 @@ def _describe(exc: BaseException) -> str:
 
 def _tls_failure(url: str, exc: BaseException) -> TlsFailure:
     host = urlsplit(url).hostname or url
-    return TlsFailure(f"the TLS certificate of {host} could not be verified ({_describe(exc)})",
-                      url=url, host=host)
+    return TlsFailure(
+        f"the TLS certificate of {host} could not be verified ({_describe(exc)})",
+        url=url,
+        host=host,
+    )

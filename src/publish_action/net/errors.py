@@ -23,8 +23,9 @@ class NetError(Exception):
 class Unreachable(NetError):
     """Connection refused, reset, timed out or garbled, and the retries are spent."""
 
-    def __init__(self, message: str, *, url: str, attempts: int, timed_out: bool,
-                 reason: str = "") -> None:
+    def __init__(
+        self, message: str, *, url: str, attempts: int, timed_out: bool, reason: str = ""
+    ) -> None:
         super().__init__(message, url=url)
         self.attempts = attempts
         self.timed_out = timed_out
@@ -49,4 +50,3 @@ class TooLarge(NetError):
     def __init__(self, message: str, *, url: str, limit: int) -> None:
         super().__init__(message, url=url)
         self.limit = limit
-

@@ -91,8 +91,14 @@ class Guard:
 
     # -- socket operations -----------------------------------------------------------------
 
-    def run(self, sock: socket.socket | None, kind: str, timeout: float | None,
-            call: Callable[[float | None], _T], moved: Callable[[_T], int]) -> _T:
+    def run(
+        self,
+        sock: socket.socket | None,
+        kind: str,
+        timeout: float | None,
+        call: Callable[[float | None], _T],
+        moved: Callable[[_T], int],
+    ) -> _T:
         """Run one socket operation under the current request's budget."""
         self.check()
         transfer: Transfer | None = getattr(self._local, "transfer", None)
@@ -109,8 +115,10 @@ class Guard:
             except Exception as exc:
                 self._raise_if_cut(op)
                 now = time.monotonic()
-                if isinstance(exc, httpcore.TimeoutException) and \
-                        now >= transfer.allowed_until() - 0.05:
+                if (
+                    isinstance(exc, httpcore.TimeoutException)
+                    and now >= transfer.allowed_until() - 0.05
+                ):
                     raise self._overrun(transfer, kind, now) from exc  # the budget ran out
                 raise
             self._raise_if_cut(op)
@@ -127,8 +135,10 @@ class Guard:
         if transfer.past_deadline(now):
             return Stopped(Reason.DEADLINE)
         seconds = now - transfer.start
-        text = (f"too slow: {transfer.moved} bytes in {seconds:.0f} s (a transfer must move at "
-                f"least {transfer.min_rate / 1000:g} kB/s after its first {transfer.timeout:g} s)")
+        text = (
+            f"too slow: {transfer.moved} bytes in {seconds:.0f} s (a transfer must move at "
+            f"least {transfer.min_rate / 1000:g} kB/s after its first {transfer.timeout:g} s)"
+        )
         if kind == "write":
             return httpcore.WriteTimeout(text)
         if kind == "connect":
@@ -141,8 +151,9 @@ class Guard:
         with self._lock:
             self._ops[key] = op
             if self._watcher is None:
-                self._watcher = threading.Thread(target=self._watch, daemon=True,
-                                                 name="publish-action-net-guard")
+                self._watcher = threading.Thread(
+                    target=self._watch, daemon=True, name="publish-action-net-guard"
+                )
                 self._watcher.start()
         try:
             yield
@@ -154,8 +165,11 @@ class Guard:
         while not self._closed.wait(_TICK):
             now = time.monotonic()
             with self._lock:
-                late = [op for op in self._ops.values()
-                        if op.why is None and now >= op.transfer.allowed_until()]
+                late = [
+                    op
+                    for op in self._ops.values()
+                    if op.why is None and now >= op.transfer.allowed_until()
+                ]
                 for op in late:
                     op.why = Reason.DEADLINE if op.transfer.past_deadline(now) else "slow"
             for op in late:
@@ -194,26 +208,40 @@ class GuardedStream(httpcore.NetworkStream):
         return sock if isinstance(sock, socket.socket) else None
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._guard.run(self._sock(), "read", timeout,
-                               lambda t: self._inner.read(max_bytes, t), len)
+        return self._guard.run(
+            self._sock(), "read", timeout, lambda t: self._inner.read(max_bytes, t), len
+        )
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         view = memoryview(buffer)
         for start in range(0, len(view), _WRITE_SLICE):
-            self._write_piece(bytes(view[start:start + _WRITE_SLICE]), timeout)
+            self._write_piece(bytes(view[start : start + _WRITE_SLICE]), timeout)
 
     def _write_piece(self, piece: bytes, timeout: float | None) -> None:
-        self._guard.run(self._sock(), "write", timeout,
-                        lambda t: self._inner.write(piece, t), lambda _: len(piece))
+        self._guard.run(
+            self._sock(),
+            "write",
+            timeout,
+            lambda t: self._inner.write(piece, t),
+            lambda _: len(piece),
+        )
 
     def close(self) -> None:
         self._inner.close()
 
-    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
-        inner = self._guard.run(self._sock(), "connect", timeout,
-                                lambda t: self._inner.start_tls(ssl_context, server_hostname, t),
-                                lambda _: 0)
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        inner = self._guard.run(
+            self._sock(),
+            "connect",
+            timeout,
+            lambda t: self._inner.start_tls(ssl_context, server_hostname, t),
+            lambda _: 0,
+        )
         return GuardedStream(inner, self._guard)
 
     def get_extra_info(self, info: str) -> object:
@@ -225,18 +253,29 @@ class GuardedBackend(httpcore.NetworkBackend):
         self._inner = httpcore.SyncBackend()
         self._guard = guard
 
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                    local_address: str | None = None,
-                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
         stream = self._guard.run(
-            None, "connect", timeout,
+            None,
+            "connect",
+            timeout,
             lambda t: self._inner.connect_tcp(host, port, t, local_address, socket_options),
-            lambda _: 0)
+            lambda _: 0,
+        )
         return GuardedStream(stream, self._guard)
 
-    def connect_unix_socket(self, path: str, timeout: float | None = None,
-                            socket_options: Iterable[Any] | None = None,
-                            ) -> httpcore.NetworkStream:
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
         raise NotImplementedError("unix sockets are not used")
 
     def sleep(self, seconds: float) -> None:

@@ -41,9 +41,13 @@ def trust(ca_bundle: Path | None, environ: Mapping[str, str]) -> TrustChoice:
     cafile, capath = environ.get("SSL_CERT_FILE"), environ.get("SSL_CERT_DIR")
     if cafile or capath:
         context.load_verify_locations(cafile=cafile or None, capath=capath or None)
-        sources.append(" and ".join(f"{name}={value}" for name, value in
-                                    (("SSL_CERT_FILE", cafile), ("SSL_CERT_DIR", capath))
-                                    if value))
+        sources.append(
+            " and ".join(
+                f"{name}={value}"
+                for name, value in (("SSL_CERT_FILE", cafile), ("SSL_CERT_DIR", capath))
+                if value
+            )
+        )
     elif not _system_has_cas():
         import certifi
 
@@ -58,10 +62,16 @@ def _system_has_cas() -> bool:
     paths = ssl.get_default_verify_paths()
     if paths.cafile or (paths.capath and any(Path(paths.capath).glob("*.0"))):
         return True
-    return any(Path(p).is_file() for p in (
-        "/etc/ssl/cert.pem", "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
-        "/etc/pki/tls/cert.pem", "/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/ca-bundle.pem",
-    ))
+    return any(
+        Path(p).is_file()
+        for p in (
+            "/etc/ssl/cert.pem",
+            "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+            "/etc/pki/tls/cert.pem",
+            "/etc/ssl/certs/ca-certificates.crt",
+            "/etc/ssl/ca-bundle.pem",
+        )
+    )
 
 
 def is_certificate_failure(exc: BaseException) -> bool:

@@ -67,8 +67,15 @@ class _Body(httpx.SyncByteStream):
 
 
 class Transport(httpx.BaseTransport):
-    def __init__(self, *, guard: Guard, ssl_context: ssl.SSLContext, pool_size: int,
-                 min_rate: float, proxies: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        guard: Guard,
+        ssl_context: ssl.SSLContext,
+        pool_size: int,
+        min_rate: float,
+        proxies: dict[str, str] | None = None,
+    ) -> None:
         self._guard = guard
         self._ssl = ssl_context
         self._size = pool_size
@@ -93,8 +100,9 @@ class Transport(httpx.BaseTransport):
         bare = url.copy_with(username=None, password=None)
         # httpcore refuses a proxy TLS context for a plain-http proxy.
         proxy_ssl = self._ssl if url.scheme == "https" else None
-        return httpcore.HTTPProxy(proxy_url=str(bare), proxy_auth=auth,
-                                  proxy_ssl_context=proxy_ssl, **common)
+        return httpcore.HTTPProxy(
+            proxy_url=str(bare), proxy_auth=auth, proxy_ssl_context=proxy_ssl, **common
+        )
 
     def proxy_for(self, url: httpx.URL) -> str | None:
         """The proxy a request to `url` goes through, or None (direct)."""
@@ -113,8 +121,12 @@ class Transport(httpx.BaseTransport):
         transfer = self._guard.begin(float(timeouts.get("read") or 30.0), self._min_rate)
         core = httpcore.Request(
             method=request.method,
-            url=httpcore.URL(scheme=request.url.raw_scheme, host=request.url.raw_host,
-                             port=request.url.port, target=request.url.raw_path),
+            url=httpcore.URL(
+                scheme=request.url.raw_scheme,
+                host=request.url.raw_host,
+                port=request.url.port,
+                target=request.url.raw_path,
+            ),
             headers=request.headers.raw,
             content=request.stream,
             extensions=request.extensions,
@@ -167,7 +179,7 @@ def _bypassed(host: str, proxies: Mapping[str, str]) -> bool:
             return True
         name = name.lstrip(".")
         if name.startswith("[") and "]" in name:
-            name = name[1:name.index("]")]
+            name = name[1 : name.index("]")]
         elif name.count(":") == 1:
             name = name.split(":", 1)[0]
         if host == name or host.endswith("." + name):

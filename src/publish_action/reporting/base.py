@@ -30,8 +30,7 @@ class Reporter(Protocol):
 class FanOut:
     """Sends every event to several reporters (console, GitHub, JSON report)."""
 
-    def __init__(self, reporters: Sequence[Reporter], *, report: JsonReport | None = None) -> \
-            None:
+    def __init__(self, reporters: Sequence[Reporter], *, report: JsonReport | None = None) -> None:
         self.reporters = tuple(reporters)
         self.report = report
 
@@ -67,8 +66,9 @@ class FanOut:
                 self.report.write(result)
                 result = replace(result, report_path=self.report.path)
             except OSError as exc:
-                self.warning(f"could not write the JSON report {self.report.path}: "
-                             f"{exc.strerror or exc}")
+                self.warning(
+                    f"could not write the JSON report {self.report.path}: {exc.strerror or exc}"
+                )
         for r in self.reporters:
             r.finish(result)
 

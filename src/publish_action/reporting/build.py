@@ -57,13 +57,24 @@ def build_reporter(
 
         # Built first: it masks every known secret before anything else can print, and it
         # must see each event before the console does (its ::group:: line comes first).
-        reporters.append(GitHubReporter(
-            redactor, ci_env.github, out=out,
-            packages_dir=settings.packages_dir if settings else None,
-            verbose=settings.verbose if settings else False))
-    reporters.append(ConsoleReporter(
-        redactor, verbose=settings.verbose if settings else False,
-        print_hash=settings.print_hash if settings else False, out=out, err=err))
+        reporters.append(
+            GitHubReporter(
+                redactor,
+                ci_env.github,
+                out=out,
+                packages_dir=settings.packages_dir if settings else None,
+                verbose=settings.verbose if settings else False,
+            )
+        )
+    reporters.append(
+        ConsoleReporter(
+            redactor,
+            verbose=settings.verbose if settings else False,
+            print_hash=settings.print_hash if settings else False,
+            out=out,
+            err=err,
+        )
+    )
     return FanOut(reporters, report=JsonReport(path, redactor) if path is not None else None)
 
 
@@ -75,11 +86,19 @@ def unwritable_outputs(settings: Settings, ci_env: CiEnvironment) -> InputError 
     if path is not None:
         files.append(("report-path", path))
     if ci_env.github is not None:
-        files += [(name, file) for name, file in (("GITHUB_OUTPUT", ci_env.github.output_file),
-                                                  ("GITHUB_STEP_SUMMARY",
-                                                   ci_env.github.summary_file)) if file]
-    problems = [f"{what} {file}: {why}" for what, file in files
-                if (why := _unwritable(file, append=what != "report-path")) is not None]
+        files += [
+            (name, file)
+            for name, file in (
+                ("GITHUB_OUTPUT", ci_env.github.output_file),
+                ("GITHUB_STEP_SUMMARY", ci_env.github.summary_file),
+            )
+            if file
+        ]
+    problems = [
+        f"{what} {file}: {why}"
+        for what, file in files
+        if (why := _unwritable(file, append=what != "report-path")) is not None
+    ]
     if not problems:
         return None
     return InputError(

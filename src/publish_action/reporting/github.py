@@ -180,7 +180,9 @@ class GitHubReporter(SilentReporter):
                 if outcome.remote_hash:
                     why += f" (index: {outcome.remote_hash}, local: sha256={outcome.hashes.sha256})"
                 self._annotate(
-                    "error", why, filename=outcome.filename,
+                    "error",
+                    why,
+                    filename=outcome.filename,
                     title=f"{outcome.status.value}: {outcome.filename}",
                 )
         self._append(self._output_file, self.outputs_text(result), what="GITHUB_OUTPUT")
@@ -195,8 +197,12 @@ class GitHubReporter(SilentReporter):
             with open(path, "a", encoding="utf-8", newline="\n") as stream:
                 stream.write(text)
         except OSError as exc:
-            self._annotate("warning", f"could not write {what} ({path}): {exc}", filename=None,
-                           title="publish-action")
+            self._annotate(
+                "warning",
+                f"could not write {what} ({path}): {exc}",
+                filename=None,
+                title="publish-action",
+            )
 
     def outputs(self, result: RunResult) -> dict[str, str]:
         uploaded = [o.filename for o in result.outcomes if o.status is Status.UPLOADED]
@@ -257,7 +263,6 @@ class GitHubReporter(SilentReporter):
         if result.report_path:
             lines += [f"JSON report: `{_cell(str(result.report_path))}`", ""]
         return "\n".join(lines) + "\n"
-
 
 
 __all__ = [

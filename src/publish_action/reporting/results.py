@@ -47,12 +47,26 @@ class FileOutcome:
     remote_hash: str = ""  # "algorithm=hex" of the index's copy, when it differs
 
     @classmethod
-    def of(cls, dist: Distribution, status: Status, seconds: float = 0.0, message: str = "",
-           remote: str = "") -> FileOutcome:
+    def of(
+        cls,
+        dist: Distribution,
+        status: Status,
+        seconds: float = 0.0,
+        message: str = "",
+        remote: str = "",
+    ) -> FileOutcome:
         """The outcome of one distribution."""
-        return cls(filename=dist.filename, project=dist.project, version=str(dist.version),
-                   size=dist.size, status=status, hashes=dist.hashes, seconds=seconds,
-                   message=message, remote_hash=remote)
+        return cls(
+            filename=dist.filename,
+            project=dist.project,
+            version=str(dist.version),
+            size=dist.size,
+            status=status,
+            hashes=dist.hashes,
+            seconds=seconds,
+            message=message,
+            remote_hash=remote,
+        )
 
 
 @dataclass(frozen=True)

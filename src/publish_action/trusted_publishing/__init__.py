@@ -63,10 +63,15 @@ def obtain(
                 advice="check 'repository-url'; for an index without trusted publishing, set "
                 "'password' and 'trusted-publishing: auto' (or 'never')",
             ) from None
-        how = "with the configured credentials" if settings.upload_credentials else (
-            "without credentials")
-        reporter.info(f"trusted publishing: not used, {exchange.host} does not offer it "
-                      f"({not_offered}); uploading {how}")
+        how = (
+            "with the configured credentials"
+            if settings.upload_credentials
+            else ("without credentials")
+        )
+        reporter.info(
+            f"trusted publishing: not used, {exchange.host} does not offer it "
+            f"({not_offered}); uploading {how}"
+        )
         return None
     if settings.upload_credentials is not None:
         reporter.info("trusted publishing: 'always', so the configured password is not used")

@@ -78,7 +78,7 @@ class IndexExchange:
         if not isinstance(audience, str) or not audience:
             raise TrustedPublishingError(
                 f"trusted publishing: {self.host} gave a malformed answer to the audience "
-                f"request (GET {self.audience_url}): expected {{\"audience\": \"...\"}}, got "
+                f'request (GET {self.audience_url}): expected {{"audience": "..."}}, got '
                 f"{snippet(response.text())}",
                 advice="the index's trusted-publishing endpoint is broken; re-run later, or "
                 "publish with an API token in 'password'",
@@ -87,21 +87,33 @@ class IndexExchange:
 
     def mint(self, jwt: str) -> Answer:
         """One POST of the OIDC token (no retries: a retry needs a fresh OIDC token)."""
-        return self.net.fetch("POST", self.mint_url, limit=_ANSWER_LIMIT, truncate=True,
-                               headers={"Content-Type": "application/json",
-                                        "Accept": "application/json"},
-                               content=json.dumps({"token": jwt}).encode())
+        return self.net.fetch(
+            "POST",
+            self.mint_url,
+            limit=_ANSWER_LIMIT,
+            truncate=True,
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+            content=json.dumps({"token": jwt}).encode(),
+        )
 
     def retrying(self, attempt: Callable[[], Answer], *, what: str) -> Answer:
         """Retry `attempt` through the run's HTTP layer; unreachable: TrustedPublishingError."""
 
         def on_retry(why: str, delay: float) -> None:
-            self._reporter.warning(f"trusted publishing: {what} to {self.host} failed ({why}); "
-                                   f"retrying in {delay:.1f} s")
+            self._reporter.warning(
+                f"trusted publishing: {what} to {self.host} failed ({why}); "
+                f"retrying in {delay:.1f} s"
+            )
 
         try:
-            return self.net.retrying(self.origin, attempt, answer_of=lambda a: a,
-                                      transient=_transient, on_retry=on_retry, kind="token")
+            return self.net.retrying(
+                self.origin,
+                attempt,
+                answer_of=lambda a: a,
+                transient=_transient,
+                on_retry=on_retry,
+                kind="token",
+            )
         except NetError as exc:
             raise TrustedPublishingError(
                 f"trusted publishing: could not reach {self.host} for the {what}: {exc.message}",
@@ -110,7 +122,8 @@ class IndexExchange:
 
     def _send(self, method: str, url: str, *, what: str) -> Answer:
         return self.retrying(
-            lambda: self.net.fetch(method, url, limit=_ANSWER_LIMIT, truncate=True), what=what)
+            lambda: self.net.fetch(method, url, limit=_ANSWER_LIMIT, truncate=True), what=what
+        )
 
 
 def json_message(response: Answer) -> str:

@@ -126,8 +126,10 @@ class TrustedPublisher:
     def _mint(self) -> None:
         first = self._credentials is None
         if not first:
-            self._reporter.info("trusted publishing: the upload token expires soon or was "
-                                "refused; minting a fresh one")
+            self._reporter.info(
+                "trusted publishing: the upload token expires soon or was "
+                "refused; minting a fresh one"
+            )
 
         last_token: list[AmbientToken] = []
 
@@ -145,9 +147,13 @@ class TrustedPublisher:
 
     def _ambient(self) -> AmbientToken:
         try:
-            token = ambient_token(self.audience, self._ci, self._exchange.net,
-                                     timeout=self._oidc_timeout,
-                                     cancellation=self._exchange.net.cancellation)
+            token = ambient_token(
+                self.audience,
+                self._ci,
+                self._exchange.net,
+                timeout=self._oidc_timeout,
+                cancellation=self._exchange.net.cancellation,
+            )
         except AmbientTokenError as exc:
             raise identity_error(exc, self.audience) from exc.__cause__
         # Registered before anything else can print it (on GitHub this masks it).
@@ -163,8 +169,9 @@ class TrustedPublisher:
                 ),
             )
         if self._identity is None:
-            self._identity = Identity(ci=token.ci.name, ci_key=token.ci.key,
-                                         claims=dict(token.claims))
+            self._identity = Identity(
+                ci=token.ci.name, ci_key=token.ci.key, claims=dict(token.claims)
+            )
             if self._identity.reusable_workflow:
                 self._reporter.warning(reusable_warning(self._identity))
         return token
@@ -192,12 +199,16 @@ class TrustedPublisher:
         minted = data.get("token") if isinstance(data, dict) else None
         expires = data.get("expires") if isinstance(data, dict) else None
         success = data.get("success") if isinstance(data, dict) else None
-        if (not isinstance(minted, str) or not minted or success is False
-                or (expires is not None and not isinstance(expires, (int, float)))):
+        if (
+            not isinstance(minted, str)
+            or not minted
+            or success is False
+            or (expires is not None and not isinstance(expires, (int, float)))
+        ):
             raise TrustedPublishingError(
                 f"trusted publishing: {host} gave a malformed answer to the token exchange "
-                f"(POST {MINT_PATH} → 200, expected {{\"success\": true, \"token\": ..., "
-                f"\"expires\": ...}}): {snippet(self._redactor(response.text()))}",
+                f'(POST {MINT_PATH} → 200, expected {{"success": true, "token": ..., '
+                f'"expires": ...}}): {snippet(self._redactor(response.text()))}',
                 advice="this suggests a problem on the index; wait a few minutes and re-run",
             )
         self._credentials = Credentials(UPLOAD_USER, minted)
@@ -225,8 +236,9 @@ class TrustedPublisher:
             f"{token.ci.name} identity {who}{details}{until}"
         )
 
-    def _refused(self, status: int, errors: list[Any], token: AmbientToken) -> \
-            TrustedPublishingError:
+    def _refused(
+        self, status: int, errors: list[Any], token: AmbientToken
+    ) -> TrustedPublishingError:
         identity = self.identity
         codes: list[str] = []
         details: list[str] = []
@@ -235,19 +247,24 @@ class TrustedPublisher:
             text = str(error.get("description", "")) if isinstance(error, dict) else str(error)
             codes.append(code)
             details.append(f"{code}: {self._redactor(text)}")
-        details.append(f"claims of the {token.ci.name} OIDC token (decoded for display only, "
-                       f"not verified; {MISSING} = absent):")
+        details.append(
+            f"claims of the {token.ci.name} OIDC token (decoded for display only, "
+            f"not verified; {MISSING} = absent):"
+        )
         shown = shown_claims(token.ci.key)
         details.extend(f"  {name}: {token.claims.get(name, MISSING)}" for name in shown)
         if identity.reusable_workflow:
-            details.append("this job runs in a reusable workflow; PyPI matches the publisher "
-                           "against job_workflow_ref (the called workflow)")
+            details.append(
+                "this job runs in a reusable workflow; PyPI matches the publisher "
+                "against job_workflow_ref (the called workflow)"
+            )
         links = publisher_links(self._index, self._projects, identity)
         details.extend(links)
         return TrustedPublishingError(
             f"trusted publishing: {self._exchange.host} refused to mint an upload token for "
             f"this {token.ci.name} identity (POST {MINT_PATH} → HTTP {status})",
             details=tuple(details),
-            advice=refusal_advice(codes, identity, self._projects, self._exchange.host,
-                                  token.ci.name),
+            advice=refusal_advice(
+                codes, identity, self._projects, self._exchange.host, token.ci.name
+            ),
         )

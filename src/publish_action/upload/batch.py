@@ -31,9 +31,16 @@ OnResult = Callable[["Step", UploadResult], None]
 AfterProject = Callable[[Sequence["Distribution"]], object]
 
 
-def upload_all(uploader: Uploader, steps: Sequence[Step], *, slots: int, reporter: Reporter,
-               on_result: OnResult, after_project: AfterProject | None = None,
-               cancellation: Cancellation | None = None) -> list[UploadResult]:
+def upload_all(
+    uploader: Uploader,
+    steps: Sequence[Step],
+    *,
+    slots: int,
+    reporter: Reporter,
+    on_result: OnResult,
+    after_project: AfterProject | None = None,
+    cancellation: Cancellation | None = None,
+) -> list[UploadResult]:
     """Upload every step; results in plan order. `after_project`'s exceptions are the
     caller's (it runs in the pool, its future is awaited here and re-raised)."""
     jobs = {step.dist.filename: step for step in steps}
@@ -52,8 +59,9 @@ def upload_all(uploader: Uploader, steps: Sequence[Step], *, slots: int, reporte
                 for job in waiting:
                     _skip(jobs[job.key], results, on_result, cancellation)
                 waiting = []
-            for job in startable(waiting, list(running.values()), results, firsts=firsts,
-                                 slots=slots):
+            for job in startable(
+                waiting, list(running.values()), results, firsts=firsts, slots=slots
+            ):
                 waiting.remove(job)
                 running[pool.submit(uploader.upload, jobs[job.key])] = job
             pending: list[Future[Any]] = [*running, *reads]
@@ -71,17 +79,28 @@ def upload_all(uploader: Uploader, steps: Sequence[Step], *, slots: int, reporte
                 stopping = stopping or result.error is not None
                 left[job.project] -= 1
                 if left[job.project] == 0 and after_project is not None and not stopping:
-                    uploaded = [jobs[j.key].dist for j in plan if j.project == job.project
-                                and results[j.key].outcome.status is Status.UPLOADED]
+                    uploaded = [
+                        jobs[j.key].dist
+                        for j in plan
+                        if j.project == job.project
+                        and results[j.key].outcome.status is Status.UPLOADED
+                    ]
                     if uploaded:
                         reads.add(pool.submit(after_project, uploaded))
     return [results[step.dist.filename] for step in steps]
 
 
-def _skip(step: Step, results: dict[str, UploadResult], on_result: OnResult,
-          cancellation: Cancellation | None) -> None:
-    why = ("not sent: the run was stopped" if cancellation is not None and cancellation.is_set()
-           else "an earlier file failed, so this one was not sent")
+def _skip(
+    step: Step,
+    results: dict[str, UploadResult],
+    on_result: OnResult,
+    cancellation: Cancellation | None,
+) -> None:
+    why = (
+        "not sent: the run was stopped"
+        if cancellation is not None and cancellation.is_set()
+        else "an earlier file failed, so this one was not sent"
+    )
     result = UploadResult(FileOutcome.of(step.dist, Status.NOT_ATTEMPTED, 0.0, why))
     results[step.dist.filename] = result
     on_result(step, result)

@@ -55,10 +55,12 @@ class MultipartBody:
         for name, value in fields:
             parts.append(
                 f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_escape(name)}"'
-                f"\r\n\r\n".encode() + value.encode("utf-8") + b"\r\n"
+                f"\r\n\r\n".encode()
+                + value.encode("utf-8")
+                + b"\r\n"
             )
         parts.append(
-            f"--{self.boundary}\r\nContent-Disposition: form-data; name=\"{_escape(file_field)}\"; "
+            f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_escape(file_field)}"; '
             f'filename="{_escape(path.name)}"\r\n'
             "Content-Type: application/octet-stream\r\n\r\n".encode()
         )
@@ -79,18 +81,23 @@ class MultipartBody:
             while sent < self.file_size:
                 chunk = stream.read(min(CHUNK, self.file_size - sent))
                 if not chunk:
-                    raise ContentChanged(self.path, f"it shrank from {self.file_size} to "
-                                                    f"{sent} bytes while being sent")
+                    raise ContentChanged(
+                        self.path,
+                        f"it shrank from {self.file_size} to {sent} bytes while being sent",
+                    )
                 sent += len(chunk)
                 digest.update(chunk)
                 if self._progress:
                     self._progress(sent)
                 yield chunk
             if stream.read(1):
-                raise ContentChanged(self.path, f"it grew beyond the {self.file_size} bytes "
-                                                "that were checked")
+                raise ContentChanged(
+                    self.path, f"it grew beyond the {self.file_size} bytes that were checked"
+                )
         if digest.hexdigest() != self._sha256:
-            raise ContentChanged(self.path, f"its sha256 is now {digest.hexdigest()}, not the "
-                                            f"{self._sha256} that was checked")
+            raise ContentChanged(
+                self.path,
+                f"its sha256 is now {digest.hexdigest()}, not the {self._sha256} that was checked",
+            )
         self.complete = True
         yield self._tail

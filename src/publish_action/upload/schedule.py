@@ -38,8 +38,15 @@ def first_files(jobs: Sequence[Job]) -> dict[str, str]:
     return {project: job.key for project, job in firsts.items()}
 
 
-def startable(waiting: Sequence[Job], running: Collection[Job], settled: Collection[str], *,
-              firsts: Mapping[str, str], slots: int, large: int = LARGE_FILE) -> list[Job]:
+def startable(
+    waiting: Sequence[Job],
+    running: Collection[Job],
+    settled: Collection[str],
+    *,
+    firsts: Mapping[str, str],
+    slots: int,
+    large: int = LARGE_FILE,
+) -> list[Job]:
     """The jobs of `waiting` to start now, in order.
 
     `running`: in flight. `settled`: keys of finished jobs. `firsts`: from `first_files`.
@@ -55,8 +62,9 @@ def startable(waiting: Sequence[Job], running: Collection[Job], settled: Collect
     return chosen
 
 
-def _may_start(job: Job, busy: Sequence[Job], settled: Collection[str],
-               firsts: Mapping[str, str], large: int) -> bool:
+def _may_start(
+    job: Job, busy: Sequence[Job], settled: Collection[str], firsts: Mapping[str, str], large: int
+) -> bool:
     first = firsts.get(job.project)
     if first is not None and job.key != first and first not in settled:
         return False  # the project's first file is not through yet

@@ -71,9 +71,17 @@ class Flight:
 class Uploader:
     """Uploads to one endpoint; thread-safe (one `upload` per file, several at once)."""
 
-    def __init__(self, net: Net, *, repository_url: str, profile: IndexProfile,
-                 credentials: CredentialSource, index: IndexClient | None, reporter: Reporter,
-                 attestations: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        net: Net,
+        *,
+        repository_url: str,
+        profile: IndexProfile,
+        credentials: CredentialSource,
+        index: IndexClient | None,
+        reporter: Reporter,
+        attestations: Mapping[str, str] | None = None,
+    ) -> None:
         self._net = net
         self._url = repository_url
         self._profile = profile
@@ -132,14 +140,16 @@ class Uploader:
         self._reporter.debug(f"POST {dist.filename} → {answer.status} {message}")
         # 403 too: some indexes (Artifactory) answer it for "exists, may not overwrite".
         if answer.status in (400, 403, 409) and self._index is not None:
-            recheck = self._recheck(step, seconds, ours=flight.retried,
-                                    answer=f"HTTP {answer.status}: {message}")
+            recheck = self._recheck(
+                step, seconds, ours=flight.retried, answer=f"HTTP {answer.status}: {message}"
+            )
             if recheck is not None:
                 return recheck
         if answer.status in TRANSIENT_STATUSES:
             # The index may have stored the file before failing to answer: that was ours.
-            return self._after_unknown_fate(step, flight, None,
-                                            message=f"HTTP {answer.status}: {message}")
+            return self._after_unknown_fate(
+                step, flight, None, message=f"HTTP {answer.status}: {message}"
+            )
         raise self._refusal(dist, answer.status, message)
 
     def _post_following_redirects(self, dist: Distribution, flight: Flight) -> Answer:
@@ -153,52 +163,78 @@ class Uploader:
                 self._reporter.warning(
                     f"the index redirected the upload from {display_url(url)} to "
                     f"{display_url(target)}; re-sent there. Set 'repository-url' to "
-                    f"{display_url(target)} to avoid the detour")
+                    f"{display_url(target)} to avoid the detour"
+                )
                 url = target
                 continue
             raise IndexError_(
                 f"the index answered the upload of {dist.filename} with a redirect "
                 f"(HTTP {answer.status}) to {display_url(target)}; not followed",
-                advice=(f"set 'repository-url' to the upload endpoint itself (perhaps "
-                        f"{display_url(target)}); credentials are never sent to another "
-                        "origin and an upload is never silently re-sent"
-                        if not same_origin(url, target)
-                        else f"set 'repository-url' to {display_url(target)}"))
+                advice=(
+                    f"set 'repository-url' to the upload endpoint itself (perhaps "
+                    f"{display_url(target)}); credentials are never sent to another "
+                    "origin and an upload is never silently re-sent"
+                    if not same_origin(url, target)
+                    else f"set 'repository-url' to {display_url(target)}"
+                ),
+            )
         raise IndexError_(f"too many redirects uploading {dist.filename}")
 
     def _post(self, url: str, dist: Distribution, flight: Flight) -> Answer:
         fields = form_fields(dist, self._attestations.get(dist.filename))
 
         def send(credentials: Credentials | None) -> Answer:
-            body = MultipartBody(fields, file_field="content", path=dist.path, size=dist.size,
-                                 sha256=dist.hashes.sha256,
-                                 progress=lambda sent: setattr(flight, "sent", sent))
+            body = MultipartBody(
+                fields,
+                file_field="content",
+                path=dist.path,
+                size=dist.size,
+                sha256=dist.hashes.sha256,
+                progress=lambda sent: setattr(flight, "sent", sent),
+            )
             headers = {"Content-Type": body.content_type, "Content-Length": str(body.length)}
             auth = (credentials.username, credentials.password) if credentials else None
             try:
-                return self._net.fetch("POST", url, limit=_ANSWER_LIMIT, truncate=True,
-                                       headers=headers, auth=auth, content=body)
+                return self._net.fetch(
+                    "POST",
+                    url,
+                    limit=_ANSWER_LIMIT,
+                    truncate=True,
+                    headers=headers,
+                    auth=auth,
+                    content=body,
+                )
             finally:
                 flight.whole = body.complete
 
         def attempt() -> Answer:
-            answer, renewed = with_renewal(self._credentials, send,
-                                           lambda a: a.status in (401, 403))
+            answer, renewed = with_renewal(
+                self._credentials, send, lambda a: a.status in (401, 403)
+            )
             if renewed:
-                self._reporter.debug(f"POST {dist.filename}: refused, sent again with renewed "
-                                     "credentials")
+                self._reporter.debug(
+                    f"POST {dist.filename}: refused, sent again with renewed credentials"
+                )
             return answer
 
         def on_retry(why: str, delay: float) -> None:
             flight.retried = True
-            self._reporter.warning(f"upload interrupted ({why}); retrying in {delay:.1f} s",
-                                   filename=dist.filename)
+            self._reporter.warning(
+                f"upload interrupted ({why}); retrying in {delay:.1f} s", filename=dist.filename
+            )
 
-        return self._net.retrying(url, attempt, answer_of=lambda a: a, transient=_transient,
-                                  on_retry=on_retry, kind="upload")
+        return self._net.retrying(
+            url,
+            attempt,
+            answer_of=lambda a: a,
+            transient=_transient,
+            on_retry=on_retry,
+            kind="upload",
+        )
 
-    def _recheck(self, step: Step, seconds: float, *, ours: bool, answer: str = "") -> \
-            UploadResult | None:
+    def _recheck(
+        self, step: Step, seconds: float, *, ours: bool, answer: str = ""
+    ) -> UploadResult | None:
         """Read the index again after an unclear answer; None when the file is not there."""
         assert self._index is not None
         dist = step.dist
@@ -207,9 +243,11 @@ class Uploader:
             return None
         comparison = self._index.compare(remote, dist, phase="upload")
         if comparison.identical:
-            note = ("stored by an earlier attempt whose answer was lost" if ours else
-                    "already on the index: it appeared after the check (another job won the "
-                    "race)")
+            note = (
+                "stored by an earlier attempt whose answer was lost"
+                if ours
+                else "already on the index: it appeared after the check (another job won the race)"
+            )
             status = Status.UPLOADED if ours else Status.SKIPPED_IDENTICAL
             return UploadResult(FileOutcome.of(dist, status, seconds, note))
         hashes = f"local {comparison.algorithm}={comparison.local}, index {comparison.remote_label}"
@@ -219,19 +257,23 @@ class Uploader:
                 + (f" ({answer})" if answer else ""),
                 details=(hashes,),
                 advice="this index does not allow overwriting files (devpi: only volatile "
-                "indexes; pypiserver: only with --overwrite); publish a new version instead")
+                "indexes; pypiserver: only with --overwrite); publish a new version instead",
+            )
         else:
             error = MismatchError(
                 f"{dist.filename} appeared on the index during the run with different content",
                 details=(hashes,),
                 advice="another build published this version concurrently; the release mixes "
-                "two builds — publish a new version")
-        outcome = FileOutcome.of(dist, Status.MISMATCH, seconds, error.message,
-                                 comparison.remote_label)
+                "two builds — publish a new version",
+            )
+        outcome = FileOutcome.of(
+            dist, Status.MISMATCH, seconds, error.message, comparison.remote_label
+        )
         return UploadResult(outcome, error)
 
-    def _after_unknown_fate(self, step: Step, flight: Flight, exc: NetError | None, *,
-                            message: str = "") -> UploadResult:
+    def _after_unknown_fate(
+        self, step: Step, flight: Flight, exc: NetError | None, *, message: str = ""
+    ) -> UploadResult:
         """The retries are spent: read the index to decide (an upload stored but unanswered
         was ours)."""
         seconds = time.monotonic() - flight.start
@@ -247,9 +289,9 @@ class Uploader:
                 f"upload: {what}: no success after {self._net.settings.retries + 1} attempts "
                 f"({message})",
                 advice="the index may be down or overloaded; re-run the job: files already "
-                "uploaded are skipped")
-        return UploadResult(FileOutcome.of(step.dist, Status.FAILED, seconds, error.message),
-                            error)
+                "uploaded are skipped",
+            )
+        return UploadResult(FileOutcome.of(step.dist, Status.FAILED, seconds, error.message), error)
 
     def _refusal(self, dist: Distribution, status: int, message: str) -> PublishError:
         where = display_url(self._url)
@@ -257,17 +299,25 @@ class Uploader:
             return AuthError(
                 f"{where} refused the upload of {dist.filename}: HTTP {status} ({message})",
                 advice=f"{self._profile.kind.value}: {self._profile.auth_hint}"
-                + ("; HTTP 403 can also mean the account may not upload to this project"
-                   if status == 403 else ""))
+                + (
+                    "; HTTP 403 can also mean the account may not upload to this project"
+                    if status == 403
+                    else ""
+                ),
+            )
         advice = {
             405: "'repository-url' looks like a read-only (simple index) URL; use the upload "
             "endpoint",
             413: "the file is larger than the index accepts; on PyPI, ask for a file size "
             "limit increase (https://pypi.org/help/#file-size-limit)",
-        }.get(status, "the index's message above says why; fix the distribution or the "
-              "index settings and re-run (files already uploaded are skipped)")
-        return IndexError_(f"{where} refused {dist.filename}: HTTP {status} ({message})",
-                           advice=advice)
+        }.get(
+            status,
+            "the index's message above says why; fix the distribution or the "
+            "index settings and re-run (files already uploaded are skipped)",
+        )
+        return IndexError_(
+            f"{where} refused {dist.filename}: HTTP {status} ({message})", advice=advice
+        )
 
 
 def _transient(answer: Answer) -> float | None:
@@ -278,12 +328,16 @@ def _transient(answer: Answer) -> float | None:
 
 def _interrupted(step: Step, flight: Flight, stopped: Stopped) -> UploadResult:
     if flight.whole:
-        note = ("the run was stopped while waiting for the index's answer: the file may be on "
-                "the index; a re-run checks and skips it if so")
+        note = (
+            "the run was stopped while waiting for the index's answer: the file may be on "
+            "the index; a re-run checks and skips it if so"
+        )
     else:
-        note = ("the run was stopped while sending it: the upload was cut off before its end, "
-                "so the index did not store it")
-    outcome = FileOutcome.of(step.dist, Status.INTERRUPTED, time.monotonic() - flight.start,
-                             note)
-    return UploadResult(outcome, RunStopped(stopped.reason,
-                                            f"the run stopped: {stopped.reason.value}"))
+        note = (
+            "the run was stopped while sending it: the upload was cut off before its end, "
+            "so the index did not store it"
+        )
+    outcome = FileOutcome.of(step.dist, Status.INTERRUPTED, time.monotonic() - flight.start, note)
+    return UploadResult(
+        outcome, RunStopped(stopped.reason, f"the run stopped: {stopped.reason.value}")
+    )

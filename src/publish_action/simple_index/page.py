@@ -22,8 +22,15 @@ from publish_action.distributions.names import file_key
 JSON_TYPES = ("application/vnd.pypi.simple.v1+json", "application/json")
 HTML_TYPES = ("text/html", "application/vnd.pypi.simple.v1+html")
 # Hex digest lengths; a digest of another length or alphabet makes the page unreadable.
-_DIGEST_LENGTHS = {"md5": 32, "sha1": 40, "sha224": 56, "sha256": 64, "sha384": 96,
-                   "sha512": 128, "blake2b_256": 64}
+_DIGEST_LENGTHS = {
+    "md5": 32,
+    "sha1": 40,
+    "sha224": 56,
+    "sha256": 64,
+    "sha384": 96,
+    "sha512": 128,
+    "blake2b_256": 64,
+}
 _HEX = re.compile(r"[0-9a-f]+")
 
 
@@ -68,8 +75,10 @@ def _merge(files: dict[str, RemoteFile], new: RemoteFile) -> None:
         return
     common = set(old.hashes) & set(new.hashes)
     if not common or any(old.hashes[a] != new.hashes[a] for a in common):
-        raise PageProblem(f"it lists {new.filename} twice with different hashes "
-                          f"({_label(old)} and {_label(new)}): an ambiguous listing")
+        raise PageProblem(
+            f"it lists {new.filename} twice with different hashes "
+            f"({_label(old)} and {_label(new)}): an ambiguous listing"
+        )
     files[new.filename] = RemoteFile(old.filename, old.url, {**new.hashes, **old.hashes})
 
 
@@ -89,8 +98,10 @@ def check_unambiguous(files: Mapping[str, RemoteFile]) -> None:
             continue
         common = set(other.hashes) & set(remote.hashes)
         if not common or any(other.hashes[a] != remote.hashes[a] for a in common):
-            raise PageProblem(f"it lists {other.filename} and {remote.filename}, one file to the "
-                              "index, with different hashes: an ambiguous listing")
+            raise PageProblem(
+                f"it lists {other.filename} and {remote.filename}, one file to the "
+                "index, with different hashes: an ambiguous listing"
+            )
 
 
 # -- PEP 691 ------------------------------------------------------------------------------
@@ -118,8 +129,12 @@ def parse_json(project: NormalizedName, page_url: str, body: str) -> dict[str, R
         if not isinstance(entry, dict):
             raise PageProblem(f"its JSON has a malformed file entry {entry!r:.80}")
         filename, url, hashes = entry.get("filename"), entry.get("url"), entry.get("hashes")
-        if not (isinstance(filename, str) and filename and isinstance(url, str)
-                and isinstance(hashes, dict)):
+        if not (
+            isinstance(filename, str)
+            and filename
+            and isinstance(url, str)
+            and isinstance(hashes, dict)
+        ):
             raise PageProblem(f"its JSON has a malformed file entry {entry!r:.80}")
         _merge(files, RemoteFile(filename, urljoin(page_url, url), _digests(hashes, filename)))
     check_unambiguous(files)
@@ -184,8 +199,9 @@ def parse_html(project: NormalizedName, page_url: str, body: str) -> dict[str, R
     page.feed(body)
     page.close()
     if not page.closed:
-        raise PageProblem("it is not a complete HTML document (no closing </body> or </html>)"
-                          ": truncated?")
+        raise PageProblem(
+            "it is not a complete HTML document (no closing </body> or </html>): truncated?"
+        )
     files: dict[str, RemoteFile] = {}
     for href, text in page.links:
         if not href:
@@ -200,10 +216,15 @@ def parse_html(project: NormalizedName, page_url: str, body: str) -> dict[str, R
         raise PageProblem(f"it is the page of project {named!r}, not {project!r}")
     ours = [f for f in files if belongs_to(f, project)]
     if named is None and page.repository_version is None and not ours:
-        what = "a form" if page.has_form else (
-            f"{len(files)} link(s), none to a file of {project}" if files else "no links")
-        raise PageProblem(f"it is not a simple page for {project} (it has {what}, and no "
-                          f"'Links for {project}' heading or PEP 629 version tag)")
+        what = (
+            "a form"
+            if page.has_form
+            else (f"{len(files)} link(s), none to a file of {project}" if files else "no links")
+        )
+        raise PageProblem(
+            f"it is not a simple page for {project} (it has {what}, and no "
+            f"'Links for {project}' heading or PEP 629 version tag)"
+        )
     return files
 
 
@@ -215,8 +236,9 @@ def _named_project(headings: Iterable[str]) -> NormalizedName | None:
     return None
 
 
-def parse_project_page(project: NormalizedName, page_url: str, content_type: str,
-                       body: str) -> dict[str, RemoteFile]:
+def parse_project_page(
+    project: NormalizedName, page_url: str, content_type: str, body: str
+) -> dict[str, RemoteFile]:
     """The files a 200 answer lists, or `PageProblem` when it is not the project's page."""
     if not body.strip():
         raise PageProblem("its body is empty")
@@ -224,8 +246,9 @@ def parse_project_page(project: NormalizedName, page_url: str, content_type: str
         return parse_json(project, page_url, body)
     if content_type in HTML_TYPES or (not content_type and body.lstrip().startswith("<")):
         return parse_html(project, page_url, body)
-    raise PageProblem(f"its content type {content_type or '(none)'} is neither PEP 691 JSON "
-                      "nor HTML")
+    raise PageProblem(
+        f"its content type {content_type or '(none)'} is neither PEP 691 JSON nor HTML"
+    )
 
 
 def looks_like_index_root(content_type: str, prefix: str) -> bool:
@@ -240,6 +263,9 @@ def looks_like_index_root(content_type: str, prefix: str) -> bool:
         return True
     if any(re.search(r"\bsimple\b", h, re.I) for h in page.headings):
         return True
-    return any(href.rstrip("/").rsplit("/", 1)[-1] and text and
-               canonicalize_name(text) == canonicalize_name(href.rstrip("/").rsplit("/", 1)[-1])
-               for href, text in page.links)
+    return any(
+        href.rstrip("/").rsplit("/", 1)[-1]
+        and text
+        and canonicalize_name(text) == canonicalize_name(href.rstrip("/").rsplit("/", 1)[-1])
+        for href, text in page.links
+    )

@@ -1,11 +1,11 @@
 """Reading the index: one project page per project (PEP 691 JSON or PEP 503 HTML).
 
 The check never fails open. A 200 counts only when it is the project's own simple page
-(`simple_page`); 401/403, errors, junk and ambiguous listings stop the run. A 404 — or a
+(`page`); 401/403, errors, junk and ambiguous listings stop the run. A 404 — or a
 redirect to the same project's page on another origin, which is how pypiserver's fallback and
 GitLab's forwarding say "not here" — means "not on this index" only once the run has evidence
 that the check URL is a working simple index of that server: another project's page read fine,
-or one cheap request chosen per index (`_probe`) says so. A mistyped `index-url` answers 404 for
+or one cheap request chosen per index (`evidence`) says so. A mistyped `index-url` answers 404 for
 every project; without that evidence it would read as "nothing there yet".
 """
 
@@ -16,8 +16,8 @@ import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from packaging.utils import canonicalize_name
 
@@ -25,12 +25,9 @@ from publish_action.distributions.names import file_key
 from publish_action.errors import AuthError, IndexError_
 from publish_action.net import Answer, NetError, index_error, same_origin
 from publish_action.redaction import display_url
-from publish_action.simple_page import (
-    PageProblem,
-    RemoteFile,
-    looks_like_index_root,
-    parse_project_page,
-)
+from publish_action.simple_index import evidence
+from publish_action.simple_index.compare import Comparison, by_listed_hash
+from publish_action.simple_index.page import PageProblem, RemoteFile, parse_project_page
 from publish_action.targets import IndexKind
 
 if TYPE_CHECKING:
@@ -45,12 +42,7 @@ ACCEPT = (
     "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
 )
 PAGE_LIMIT = 32 * 1024 * 1024  # the largest project pages on pypi.org are a few MB
-_PROBE_LIMIT = 256 * 1024
 _MAX_REDIRECTS = 5
-# Strongest first; md5 alone is not trusted to decide a skip.
-_STRONG = ("sha256", "sha512", "sha384", "blake2b_256", "sha224")
-
-__all__ = ["ACCEPT", "Comparison", "IndexClient", "ProjectPage", "RemoteFile", "local_digest"]
 
 
 @dataclass(frozen=True)
@@ -68,18 +60,6 @@ class ProjectPage:
             return exact
         key = file_key(filename)
         return next((f for f in self.files.values() if file_key(f.filename) == key), None)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    identical: bool
-    algorithm: str  # "sha256", ...
-    local: str
-    remote: str
-
-    @property
-    def remote_label(self) -> str:
-        return f"{self.algorithm}={self.remote}"
 
 
 class IndexClient:
@@ -105,15 +85,23 @@ class IndexClient:
         self._probe_lock = threading.Lock()
 
     @classmethod
-    def for_profile(cls, net: Net, index_url: str, reporter: Reporter, *,
-                    credentials: Credentials | None, profile: IndexProfile) -> IndexClient:
+    def for_profile(
+        cls,
+        net: Net,
+        index_url: str,
+        reporter: Reporter,
+        *,
+        credentials: Credentials | None,
+        profile: IndexProfile,
+    ) -> IndexClient:
         return cls(net, index_url, reporter, credentials=credentials, kind=profile.kind)
 
     def project_url(self, project: str) -> str:
         return f"{self.index_url}{project}/"
 
-    def projects(self, names: Iterable[str], *, workers: int, phase: str = "check") -> \
-            dict[str, ProjectPage]:
+    def projects(
+        self, names: Iterable[str], *, workers: int, phase: str = "check"
+    ) -> dict[str, ProjectPage]:
         unique = sorted(set(names))
         if len(unique) <= 1:
             return {name: self.project(name, phase=phase) for name in unique}
@@ -132,21 +120,25 @@ class IndexClient:
             if same_origin(start, target):
                 url = target
                 continue
-            if not _same_project_elsewhere(target, project):
+            if not evidence.same_project_elsewhere(target, project):
                 raise IndexError_(
                     f"{phase}: {display_url(url)} redirects to {display_url(target)}, another "
                     f"origin, which is not this index: it cannot tell whether {project} is here",
                     advice="check 'index-url' (the index's simple URL) and the read "
                     "credentials; a login page on another host means the check needs credentials",
                 )
-            note = (f"{display_url(url)} redirects to another origin ({display_url(target)}), "
-                    f"which is not this index; not followed: treating {project} as not on this "
-                    "index")
+            note = (
+                f"{display_url(url)} redirects to another origin ({display_url(target)}), "
+                f"which is not this index; not followed: treating {project} as not on this "
+                "index"
+            )
             self._absent(project, url, phase, why=f"redirected to {display_url(target)}")
             self._reporter.info(note)
             return ProjectPage(project, url, found=False, note=note)
-        raise IndexError_(f"{phase}: too many redirects while reading {display_url(start)}",
-                          advice="check 'index-url' (it should be the index's simple URL)")
+        raise IndexError_(
+            f"{phase}: too many redirects while reading {display_url(start)}",
+            advice="check 'index-url' (it should be the index's simple URL)",
+        )
 
     def _page(self, project: str, url: str, answer: Answer, phase: str) -> ProjectPage:
         status = answer.status
@@ -162,8 +154,9 @@ class IndexClient:
                 advice="check 'index-url' (the index's simple URL) and that the index is up",
             )
         try:
-            files = parse_project_page(canonicalize_name(project), answer.url,
-                                       answer.content_type, answer.text())
+            files = parse_project_page(
+                canonicalize_name(project), answer.url, answer.content_type, answer.text()
+            )
         except PageProblem as problem:
             raise IndexError_(
                 f"{phase}: the answer from {display_url(url)} is not the simple page of "
@@ -183,7 +176,9 @@ class IndexClient:
         with self._probe_lock:
             if self._evidence.is_set():
                 return
-            seen = self._probe(phase)
+            seen = evidence.probe(
+                partial(self._get, phase=phase), self._kind, self.index_url, accept=ACCEPT
+            )
             if seen is not None:
                 raise IndexError_(
                     f"{phase}: {display_url(url)} says {project} is not there ({why}), but "
@@ -195,28 +190,6 @@ class IndexClient:
                     "+simple/)",
                 )
             self._evidence.set()
-
-    def _probe(self, phase: str) -> str | None:
-        """One cheap request proving the check URL is a simple index; None when it is,
-        otherwise what was asked and what came back."""
-        if self._kind in (IndexKind.PYPI, IndexKind.TESTPYPI):
-            # The root page is tens of MB; Warehouse's serial header on HEAD says it all.
-            answer = self._get(self.index_url, phase=phase, accept=ACCEPT, method="HEAD",
-                               limit=_PROBE_LIMIT)
-            good = answer.status == 200 and "x-pypi-last-serial" in answer.headers
-        elif self._kind is IndexKind.DEVPI and self.index_url.endswith("/+simple/"):
-            # devpi's own description of the index: cheap even when it inherits root/pypi.
-            answer = self._get(self.index_url.removesuffix("+simple/"), phase=phase,
-                               accept="application/json", limit=_PROBE_LIMIT)
-            good = answer.status == 200 and _json_type(answer) == "indexconfig"
-        else:
-            answer = self._get(self.index_url, phase=phase, accept=ACCEPT, limit=_PROBE_LIMIT,
-                               truncate=True)
-            good = answer.status == 200 and looks_like_index_root(answer.content_type,
-                                                                  answer.text())
-        if good:
-            return None
-        return f"{answer.method} {display_url(answer.url)}: {answer.describe()}"
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -236,37 +209,50 @@ class IndexClient:
             return None
         return self._credentials.username, self._credentials.password
 
-    def _get(self, url: str, *, phase: str, accept: str, limit: int, method: str = "GET",
-             truncate: bool = False) -> Answer:
+    def _get(
+        self,
+        url: str,
+        *,
+        phase: str,
+        accept: str,
+        limit: int,
+        method: str = "GET",
+        truncate: bool = False,
+    ) -> Answer:
         def on_retry(why: str, delay: float) -> None:
             self._reporter.debug(f"{method} {display_url(url)}: {why}; retrying in {delay:.1f} s")
 
         try:
             return self._net.retrying(
                 url,
-                lambda: self._net.fetch(method, url, limit=limit, truncate=truncate,
-                                        headers={"Accept": accept}, auth=self._auth(url)),
-                answer_of=lambda a: a, on_retry=on_retry)
+                lambda: self._net.fetch(
+                    method,
+                    url,
+                    limit=limit,
+                    truncate=truncate,
+                    headers={"Accept": accept},
+                    auth=self._auth(url),
+                ),
+                answer_of=lambda a: a,
+                on_retry=on_retry,
+            )
         except NetError as exc:
             raise index_error(phase, exc, what=f"reading {display_url(url)}") from exc
 
     # -- comparing ------------------------------------------------------------------------------
 
     def compare(
-        self, remote: RemoteFile, local: Distribution, *, md5_is_enough: bool = False,
+        self,
+        remote: RemoteFile,
+        local: Distribution,
+        *,
+        md5_is_enough: bool = False,
         phase: str = "check",
     ) -> Comparison:
-        """Compare by the strongest hash the index gives; download when it gives only md5.
-
-        md5 may not decide a skip (collisions are cheap), but after our own upload it is
-        enough to confirm the index holds what we sent, without downloading it again.
-        """
-        algorithms = (*_STRONG, "md5") if md5_is_enough else _STRONG
-        for algorithm in algorithms:
-            theirs = remote.hashes.get(algorithm)
-            if theirs:
-                ours = local_digest(local, algorithm)
-                return Comparison(ours == theirs, algorithm, ours, theirs)
+        """Compare by the strongest hash the index lists; download when it lists only md5."""
+        listed = by_listed_hash(remote, local, md5_is_enough=md5_is_enough)
+        if listed is not None:
+            return listed
         theirs = self._download_sha256(remote, phase)
         ours = local.hashes.sha256
         return Comparison(ours == theirs, "sha256", ours, theirs)
@@ -278,8 +264,11 @@ class IndexClient:
             try:
                 answer, sha256 = self._sha256_of(url)
             except NetError as exc:
-                raise index_error(phase, exc, what=f"downloading {display_url(url)} to compare "
-                                  f"it with {remote.filename}") from exc
+                raise index_error(
+                    phase,
+                    exc,
+                    what=f"downloading {display_url(url)} to compare it with {remote.filename}",
+                ) from exc
             if answer.is_redirect:
                 url = answer.location
                 continue
@@ -293,8 +282,10 @@ class IndexClient:
                     "compared; check that the index serves its own files",
                 )
             return sha256
-        raise IndexError_(f"{phase}: too many redirects downloading {display_url(remote.url)}",
-                          advice="check 'index-url'")
+        raise IndexError_(
+            f"{phase}: too many redirects downloading {display_url(remote.url)}",
+            advice="check 'index-url'",
+        )
 
     def _sha256_of(self, url: str) -> tuple[Answer, str]:
         digest = hashlib.sha256()
@@ -306,30 +297,3 @@ class IndexClient:
 
         answer = self._net.retrying(url, attempt, answer_of=lambda a: a)
         return answer, digest.hexdigest()
-
-
-def _same_project_elsewhere(target: str, project: str) -> bool:
-    """pypiserver's fallback and GitLab's forwarding send `/simple/<p>/` to the same project's
-    page on another index (pypi.org): that says "not here". Anything else (a login page)
-    does not."""
-    last = urlsplit(target).path.rstrip("/").rsplit("/", 1)[-1]
-    return bool(last) and canonicalize_name(last) == canonicalize_name(project)
-
-
-def _json_type(answer: Answer) -> object:
-    try:
-        data = answer.json()
-    except ValueError:
-        return None
-    return data.get("type") if isinstance(data, dict) else None
-
-
-def local_digest(dist: Distribution, algorithm: str) -> str:
-    known = dist.hashes.get(algorithm)
-    if known:
-        return known
-    digest = hashlib.new(algorithm)
-    with dist.path.open("rb") as stream:
-        while chunk := stream.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
