@@ -62,17 +62,16 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import fcntl
 import hashlib
 import itertools
 import json
 import os
-import pwd
 import re
 import secrets
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -88,6 +87,7 @@ from packaging.utils import canonicalize_name
 from tests.support.servers import RunningIndex, ServerStartError, dist_name_version, free_port
 
 if TYPE_CHECKING:
+    import pwd  # POSIX only, like fcntl: imported where used, so this module imports anywhere
     from collections.abc import Iterator, Mapping, Sequence
 
 __all__ = [
@@ -299,6 +299,8 @@ def _pg_bin_dir() -> Path:
 
 def _pg_user() -> pwd.struct_passwd | None:
     """Who runs PostgreSQL: ``postgres`` when we are root (it refuses root), else ourselves."""
+    import pwd
+
     if os.geteuid() != 0:
         return None
     try:
@@ -679,6 +681,8 @@ def _template(pg_bin: Path, pg_user: pwd.struct_passwd | None) -> tuple[Path, fl
     if (template / "data" / "PG_VERSION").is_file():
         return template, 0.0
     template.parent.mkdir(parents=True, exist_ok=True)
+    import fcntl
+
     started = time.monotonic()
     with (template.parent / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another test run may be making the same template
@@ -1085,6 +1089,8 @@ def pulp(tmp: Path, *, domains: bool = False) -> Iterator[PulpServer]:
     """
     timings: dict[str, float] = {}
     started = time.monotonic()
+    if sys.platform != "linux":
+        raise PulpUnavailableError(f"the Pulp fixture runs on Linux only, not {sys.platform}")
     _check_venv()  # a clear error first if the venv is missing or stale
     pg_bin = _pg_bin_dir()
     pg_user = _pg_user()
