@@ -18,6 +18,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from tests.support import servers
+from tests.support.static_server import static  # noqa: F401 - a fixture for every test
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex

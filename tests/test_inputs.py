@@ -218,13 +218,16 @@ def test_a_secret_on_the_command_line_is_warned_about() -> None:
 
 
 def test_credentials_over_plain_http_to_another_host_are_refused_unless_allowed() -> None:
-    env = {"INPUT_REPOSITORY_URL": "http://devpi.internal:3141/u/i/", "INPUT_PASSWORD": "pw-1234"}
+    env = {
+        "INPUT_REPOSITORY_URL": "http://nexus.internal:8081/repository/pypi-hosted/",
+        "INPUT_PASSWORD": "pw-1234",
+    }
     with pytest.raises(InputError) as info:
         settings_of(env=env)
     # Both URLs at once: the upload, and the check URL derived on the same host.
     assert info.value.message == "2 inputs are invalid"
     assert any(
-        "'repository-url' is plain http:// to devpi.internal" in d for d in info.value.details
+        "'repository-url' is plain http:// to nexus.internal" in d for d in info.value.details
     )
     assert any("'index-url' is plain http://" in d for d in info.value.details)
     assert all("allow-insecure-http" in d for d in info.value.details)

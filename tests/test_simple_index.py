@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,58 +16,7 @@ from publish_action.settings import Credentials
 from publish_action.simple_index import IndexClient
 from publish_action.targets import IndexKind
 from tests.support.dists import write_sdist
-from tests.support.loopback import LoopbackServer
-
-Route = tuple[int, dict[str, str], bytes]
-ROOT = (
-    200,
-    {"Content-Type": "text/html"},
-    b"<html><head><title>Simple Index</title></head><body></body></html>",
-)
-
-
-class Static:
-    """A loopback index serving fixed answers, recording (method, path, Authorization)."""
-
-    def __init__(self, routes: dict[str, Route]) -> None:
-        self.routes = routes
-        self.seen: list[tuple[str, str, str | None]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                outer.seen.append((self.command, self.path, self.headers.get("Authorization")))
-                status, headers, body = outer.routes.get(
-                    self.path, (404, {"Content-Type": "text/plain"}, b"no")
-                )
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
-
-            do_HEAD = do_GET
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = LoopbackServer(Handler)
-        self.url = self.server.url
-
-
-@pytest.fixture
-def static() -> Iterator[Callable[[dict[str, Route]], Static]]:
-    made: list[Static] = []
-
-    def make(routes: dict[str, Route]) -> Static:
-        made.append(Static(routes))
-        return made[-1]
-
-    yield make
-    for server in made:
-        server.server.close()
+from tests.support.static_server import ROOT, Route, Static
 
 
 def client(
@@ -166,13 +114,46 @@ def test_redirects(static: Callable[..., Static]) -> None:
             "/simple/sso/": (302, {"Location": f"{elsewhere.url}login?next=/simple/sso/"}, b""),
         }
     )
-    index = client(server.url, credentials=Credentials("reader", "pw-9999"))
-    gone = index.project("gone")  # the same project on another index: "not here"
+    index = client(
+        server.url, credentials=Credentials("reader", "pw-9999"), kind=IndexKind.PYPISERVER
+    )
+    gone = index.project("gone")  # pypiserver's fallback to the same project: "not here"
     assert not gone.found and "not followed" in gone.note
     assert index.project("Moved").found  # same origin: followed
     with pytest.raises(IndexError_, match="cannot tell whether sso is here"):
         index.project("sso")  # a login page elsewhere proves nothing
+    # An index not known to forward: the same redirect proves nothing either.
+    with pytest.raises(IndexError_, match="cannot tell whether gone is here"):
+        client(server.url).project("gone")
     assert elsewhere.seen == []  # never followed, credentials never sent there
+
+
+def test_pulp_content_redirect_is_followed_without_credentials(
+    static: Callable[..., Static],
+) -> None:
+    """pulp-python serves a published index from its content app, another origin (measured:
+    pulpcore 3.123.1, tests/test_pulp_fixture.py)."""
+    content = static(
+        {"/pulp/content/x/simple/": ROOT, "/pulp/content/x/simple/demo/": page("", name="demo")}
+    )
+    api = static(
+        {
+            "/pypi/x/simple/": (302, {"Location": f"{content.url}pulp/content/x/simple/"}, b""),
+            "/pypi/x/simple/demo/": (
+                302,
+                {"Location": f"{content.url}pulp/content/x/simple/demo/"},
+                b"",
+            ),
+        }
+    )
+    index = client(
+        api.url,
+        credentials=Credentials("admin", "pw-4242"),
+        kind=IndexKind.PULP,
+        path="pypi/x/simple/",
+    )
+    assert index.project("demo").found
+    assert [a for _, p, a in content.seen] == [None]  # credentials stay with the API's origin
 
 
 def test_refused_read_is_an_auth_error_and_credentials_were_sent(
@@ -183,7 +164,7 @@ def test_refused_read_is_an_auth_error_and_credentials_were_sent(
     with pytest.raises(AuthError) as info:
         index.project("private")
     assert "check-user" in info.value.advice
-    assert "/simple/private/" in info.value.message and "with credentials" in info.value.message
+    assert "/simple/private/" in info.value.message and "sent credentials" in info.value.message
     assert [a is not None for _, p, a in server.seen if p == "/simple/private/"] == [True]
 
 

@@ -715,7 +715,7 @@ def test_standin_upload_rules_and_simple_pages(run: Run) -> None:
     )
     assert other.status_code == 403
     assert "not valid for project 'otherproject'" in other.reason_phrase
-    upload = next(r for r in run.index.requests if r.path == "/legacy/")
+    upload = next(r for r in run.index.requests if r.path == "/legacy/" and r.method == "POST")
     assert upload.fields[:2] == (":action", "protocol_version") and "content" in upload.fields
     assert upload.user == "__token__"
 

@@ -17,6 +17,7 @@ from publish_action.reporting import SilentReporter, Status
 from publish_action.settings import Credentials
 from publish_action.simple_index import IndexClient
 from publish_action.targets import classify
+from publish_action.targets.identify import identify
 from publish_action.upload import Uploader, UploadResult, form_fields, upload_all
 from tests.scenarios.conftest import seed
 from tests.support import samples, servers
@@ -73,6 +74,9 @@ class Rotating:
         self._held = self.fresh
         return self.fresh
 
+    def describe(self) -> str:
+        return f"user {self._held.who}"
+
 
 @pytest.fixture
 def dists(tmp_path: Path, request: pytest.FixtureRequest) -> list[Distribution]:
@@ -93,7 +97,10 @@ def make(proxy: FaultProxy, index: servers.RunningIndex, credentials: object) ->
     return Uploader(
         net,
         repository_url=via.upload_url,
-        profile=classify(via.upload_url),
+        # The server says what it is, as in a run (pypiserver's root URL is a shared shape).
+        profile=identify(
+            classify(via.upload_url), via.upload_url, net, credentials=None, given_index_url=None
+        ).profile,
         credentials=credentials,
         index=reader,
         reporter=SilentReporter(),

@@ -15,6 +15,7 @@ from publish_action.ci import CiEnvironment
 from publish_action.errors import InputError
 from publish_action.input_values import (
     as_bool,
+    byte_size,
     ca_bundle,
     choice,
     number,
@@ -32,14 +33,9 @@ from publish_action.settings import (
     Settings,
     TrustedPublishing,
 )
-from publish_action.targets import IndexKind, IndexProfile, classify
+from publish_action.targets import IndexProfile, classify
 
 T = TypeVar("T")
-
-_EXPECTED_USERS = {
-    IndexKind.GOOGLE: ("oauth2accesstoken", "_json_key_base64", "_json_key"),
-    IndexKind.CODEARTIFACT: ("aws",),
-}
 
 
 class _Problems:
@@ -79,6 +75,10 @@ def configure(
     repository_url, raw, token_as_user = _upload_userinfo(given, raw, redactor, notes)
     problems.take(lambda: _not_a_simple_url(repository_url), None)
     profile = classify(repository_url)
+    problems.take(lambda: _not_read_only(profile, repository_url), None)
+    if profile.facts.users.token_as_user and raw["user"] != "__token__" and not raw["password"]:
+        token_as_user = True  # Gemfury: the push token is the user name
+        redactor.add(raw["user"])
     fallback: tuple[str | None, str, Mapping[str, str], bool] = (None, "", raw, False)
     index_url, note, raw, check_token_as_user = problems.take(
         lambda: _index_url(raw, profile, redactor, notes), fallback
@@ -87,7 +87,7 @@ def configure(
         lambda: _on_existing(raw, profile, notes), OnExisting.SKIP_IDENTICAL
     )
     upload = _credentials(raw["user"], raw["password"], redactor, token_as_user=token_as_user)
-    warnings.extend(_user_warnings(profile, raw["user"], bool(raw["password"])))
+    warnings.extend(_user_warnings(profile, raw["user"], upload is not None))
     check = _credentials(
         raw["check-user"] or raw["user"],
         raw["check-password"],
@@ -135,6 +135,7 @@ def configure(
             ("deadline", float, 1, 7 * 24 * 3600),
         )
     }
+    max_file_size = problems.take(lambda: byte_size(raw, "max-file-size"), None)
     bundle = problems.take(lambda: ca_bundle(raw["cert"]), None)
     problems.raise_if_any()
     settings = Settings(
@@ -142,6 +143,7 @@ def configure(
         index=profile,
         index_url=index_url,
         index_url_note=note,
+        index_url_given=bool(raw["index-url"]),
         upload_credentials=upload,
         check_credentials=check,
         check_credentials_explicit=bool(raw["check-password"]) or check_token_as_user,
@@ -156,6 +158,7 @@ def configure(
         trusted_publishing=trusted,
         attestations=attestations,
         max_parallel=int(numbers["max-parallel"]),
+        max_file_size=max_file_size,
         retries=int(numbers["retries"]),
         timeout=numbers["timeout"],
         deadline=numbers["deadline"],
@@ -226,6 +229,14 @@ def _not_a_simple_url(repository_url: str) -> None:
         )
 
 
+def _not_read_only(profile: IndexProfile, repository_url: str) -> None:
+    if profile.read_only:
+        raise InputError(
+            f"repository-url {display_url(repository_url)} cannot take uploads",
+            advice=profile.read_only,
+        )
+
+
 def _on_existing(raw: Mapping[str, str], profile: IndexProfile, notes: list[str]) -> OnExisting:
     on_existing = choice(raw, "on-existing", OnExisting)
     if as_bool(raw, "skip-existing"):
@@ -268,11 +279,17 @@ def _index_url(
     return index_url, note, raw, bool(user) and not password
 
 
-def _user_warnings(profile: IndexProfile, user: str, has_password: bool) -> list[str]:
-    expected = _EXPECTED_USERS.get(profile.kind)
-    if not has_password or expected is None or user in expected:
+def _user_warnings(profile: IndexProfile, user: str, has_credentials: bool) -> list[str]:
+    """The user name against the index's convention, said before anything is sent."""
+    users = profile.facts.users
+    if not has_credentials:
         return []
-    return [f"user {user!r} is unusual for {profile.kind.value}: {profile.auth_hint}"]
+    refused = dict(users.refused).get(user)
+    if refused:
+        return [f"user {user!r} is likely to be refused by {profile.facts.name}: {refused}"]
+    if users.expected and user not in users.expected and not users.token_as_user:
+        return [f"user {user!r} is unusual for {profile.facts.name}: it expects {users.convention}"]
+    return []
 
 
 def _credentials(

@@ -25,6 +25,10 @@ class CredentialSource(Protocol):
         """Called after the index refused the current credentials; may return the same ones."""
         ...
 
+    def describe(self) -> str:
+        """What is sent, as a refusal names it (never the secret)."""
+        ...
+
 
 class StaticCredentials:
     """The configured user and password (or none): never change."""
@@ -37,6 +41,9 @@ class StaticCredentials:
 
     def renew(self) -> Credentials | None:
         return self._credentials
+
+    def describe(self) -> str:
+        return f"user {self._credentials.who}" if self._credentials else "no credentials"
 
 
 def with_renewal(

@@ -114,3 +114,13 @@ class RunStopped(PublishError):
             Reason.SIGINT: ExitCode.INTERRUPTED,
             Reason.SIGTERM: ExitCode.TERMINATED,
         }.get(reason, ExitCode.INDEX)
+
+
+def rerun_note(checked: bool) -> str:
+    """What a re-run will do, as advice may promise it: skipping needs a check URL."""
+    if checked:
+        return "files already on the index are checked and skipped"
+    return (
+        "without a check URL ('index-url') a re-run sends every file again and the index "
+        "refuses the ones it has"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Mapping
 from enum import Enum
 from pathlib import Path
@@ -49,6 +50,33 @@ def number(
     if not low <= value <= high:  # also refuses nan
         raise InputError(f"input '{name}' must be from {low:g} to {high:g}, not {raw[name]!r}")
     return value
+
+
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+}
+
+
+def byte_size(raw: Mapping[str, str], name: str) -> int | None:
+    """'250MB', '1.5GiB', '1000000': bytes; empty: None."""
+    value = raw[name].strip()
+    if not value:
+        return None
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([a-zA-Z]*)", value)
+    unit = match.group(2).lower() if match else ""
+    if match is None or unit not in _UNITS or float(match.group(1)) <= 0:
+        raise InputError(
+            f"input '{name}' must be a size such as 250MB or 1GiB, not {value!r}",
+            advice="units: B, kB, MB, GB (powers of 1000), KiB, MiB, GiB (powers of 1024)",
+        )
+    return int(float(match.group(1)) * _UNITS[unit])
 
 
 def url(raw: Mapping[str, str], name: str) -> str:

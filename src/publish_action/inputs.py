@@ -63,6 +63,12 @@ INPUTS: tuple[InputSpec, ...] = (
     ),
     InputSpec("attestations", "auto", "sign PEP 740 attestations: auto, true, false"),
     InputSpec("max-parallel", "4", "uploads in flight at once (1 = sequential)"),
+    InputSpec(
+        "max-file-size",
+        "",
+        "largest file the index takes, e.g. 250MB, when it raised this project's limit "
+        "(empty: the index's known limit)",
+    ),
     InputSpec("retries", "3", "retries of a transient failure (connection error, 429, 5xx)"),
     InputSpec(
         "timeout",

@@ -25,6 +25,10 @@ class Ledger:
         self._order: dict[str, int] = {}
         self._lock = threading.Lock()
 
+    def hold_until_confirmed(self, hold: bool) -> None:
+        """Whether accepted uploads wait for the confirmation (known once the check URL is)."""
+        self._hold = hold
+
     def expect(self, filenames: Iterable[str]) -> None:
         """The files of the run, in the order the record lists them (whatever order they
         finish in)."""
@@ -51,11 +55,15 @@ class Ledger:
                 outcome = self._outcomes[name]
             self._reporter.file_done(outcome)
 
-    def unconfirmed(self, filename: str, why: str) -> None:
-        """The index never listed this upload: it failed."""
+    def unconfirmed(self, filename: str, why: str, *, listed_as: str = "") -> None:
+        """The index never listed this upload (it failed), or lists other bytes under its name
+        (a mismatch)."""
         with self._lock:
             old = self._outcomes[filename]
-        self.record(replace(old, status=Status.FAILED, message=f"accepted but {why}"))
+        status = Status.MISMATCH if listed_as else Status.FAILED
+        self.record(
+            replace(old, status=status, message=f"accepted but {why}", remote_hash=listed_as)
+        )
 
     def not_attempted(self, dists: Iterable[Distribution], why: str) -> None:
         """Every file not decided yet: the record lists them all."""

@@ -37,6 +37,11 @@ class Credentials:
     username: str
     password: str
 
+    @property
+    def who(self) -> str:
+        """The user name as a message may show it: a token used as the user name is not."""
+        return repr(self.username) if self.password else "a token given as the user name"
+
     def __repr__(self) -> str:
         return f"Credentials(username={self.username!r}, password=***)"
 
@@ -49,6 +54,7 @@ class Settings:
     index: IndexProfile
     index_url: str | None
     index_url_note: str
+    index_url_given: bool = False  # else derived from repository-url (or none)
     upload_credentials: Credentials | None
     check_credentials: Credentials | None
     check_credentials_explicit: bool
@@ -63,6 +69,7 @@ class Settings:
     trusted_publishing: TrustedPublishing = TrustedPublishing.AUTO
     attestations: Attestations = Attestations.AUTO
     max_parallel: int = 4
+    max_file_size: int | None = None  # bytes; None: the index's known limit
     retries: int = 3
     timeout: float = 30.0  # seconds of silence a single network operation may take
     deadline: float = 3600.0  # seconds the whole run may take

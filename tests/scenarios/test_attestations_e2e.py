@@ -202,7 +202,7 @@ def run(
 
 
 def uploads(index: PyPIStandIn) -> list[int]:
-    return [r.status for r in index.requests if r.path == "/legacy/"]
+    return [r.status for r in index.requests if r.path == "/legacy/" and r.method == "POST"]
 
 
 # -- the whole pipeline ------------------------------------------------------------------------

@@ -156,14 +156,14 @@ def test_github_job_publishes_with_a_minted_token(
     assert result.code == 0, result.describe()
     assert stored(index) == local(dists)
     assert len(index.minted) == 1
-    uploads = [r for r in index.requests if r.path == "/legacy/"]
+    uploads = [r for r in index.requests if r.path == "/legacy/" and r.method == "POST"]
     assert [r.status for r in uploads] == [200, 200]
     assert {r.user for r in uploads} == {"__token__"}
-    paths = index.paths()
+    calls = [(r.method, r.path) for r in index.requests]
     assert (
-        paths.index("/_/oidc/audience")
-        < paths.index("/_/oidc/mint-token")
-        < paths.index("/legacy/")
+        calls.index(("GET", "/_/oidc/audience"))
+        < calls.index(("POST", "/_/oidc/mint-token"))
+        < calls.index(("POST", "/legacy/"))
     )
     assert (
         "trusted publishing: " in result.out
@@ -348,7 +348,7 @@ def test_failures_exit_7_with_their_own_message(
     for text in expected:
         assert text in result.err, f"{text!r} missing\n{result.describe()}"
     assert index.files == {}
-    assert [r for r in index.requests if r.path == "/legacy/"] == []
+    assert [r for r in index.requests if r.path == "/legacy/" and r.method == "POST"] == []
     assert result.report.get("exit_code") == 7
     if case in ("missing-permission", "no-publisher"):  # the whole output, pinned (issue 11)
         snapshots.check(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from publish_action.errors import IndexError_
+from publish_action.errors import IndexError_, rerun_note
 from publish_action.net.errors import NetError, Stalled, TlsFailure, TooLarge, Unreachable
 
 TLS_ADVICE = (
@@ -12,7 +12,7 @@ TLS_ADVICE = (
 )
 
 
-def index_error(phase: str, exc: NetError, *, what: str) -> IndexError_:
+def index_error(phase: str, exc: NetError, *, what: str, checked: bool = True) -> IndexError_:
     """`phase`: "check", "upload", "confirmation"...; `what`: what was being done."""
     if isinstance(exc, TlsFailure):
         return IndexError_(
@@ -20,8 +20,8 @@ def index_error(phase: str, exc: NetError, *, what: str) -> IndexError_:
         )
     if isinstance(exc, Stalled):
         advice = (
-            "the index is down or overloaded; re-run the job later (files already "
-            "uploaded are skipped); raise 'timeout' if it is merely slow"
+            "the index is down or overloaded; re-run the job later "
+            f"({rerun_note(checked)}); raise 'timeout' if it is merely slow"
         )
     elif isinstance(exc, TooLarge):
         advice = "check 'index-url': it should be the index's simple URL, whose pages are small"

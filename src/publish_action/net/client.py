@@ -262,6 +262,10 @@ class Net:
     def _pause(self, delay: float, why: str, on_retry: OnRetry | None) -> None:
         if on_retry is not None:
             on_retry(why, delay)
+        self.sleep(delay)
+
+    def sleep(self, delay: float) -> None:
+        """Wait `delay` seconds, or raise `Stopped` as soon as the run is stopped."""
         if self.cancellation is not None:
             if self.cancellation.wait(delay):
                 stop = self.cancellation.stop

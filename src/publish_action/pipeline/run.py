@@ -14,8 +14,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from publish_action import __version__
+from publish_action.acceptance import refusals_against_pages, refusals_before_check
 from publish_action.cancellation import Cancellation, Reason, Stopped
-from publish_action.errors import InternalError, PublishError, RunStopped
+from publish_action.errors import InternalError, PublishError, RunStopped, rerun_note
 from publish_action.ledger import Ledger
 from publish_action.net import Net, NetSettings
 from publish_action.pipeline import stages
@@ -104,7 +105,7 @@ def _stopped(run: RunState, error: RunStopped) -> RunStopped:
         error.reason,
         message,
         details=tuple(details) or ("nothing was uploaded",),
-        advice="re-run the job: files already on the index are checked and skipped",
+        advice=f"re-run the job: {rerun_note(run.settings.index_url is not None)}",
     )
 
 
@@ -112,11 +113,7 @@ def _pipeline(
     run: RunState, *, environ: Mapping[str, str], redactor: Redactor, trust_config: object | None
 ) -> None:
     settings, reporter = run.settings, run.reporter
-    reporter.info(
-        f"publish-action {__version__} → {display_url(settings.repository_url)} "
-        f"({settings.index.kind.value})"
-    )
-    reporter.info(settings.index_url_note)
+    reporter.info(f"publish-action {__version__} → {display_url(settings.repository_url)}")
     since = time.monotonic()
     run.dists = stages.distributions(settings, reporter)
     run.ledger.expect(d.filename for d in run.dists)
@@ -130,6 +127,10 @@ def _pipeline(
     )
     with Net(net_settings, environ=environ, cancellation=run.cancellation) as net:
         reporter.debug(f"TLS: trusting {net.trust.source}")
+        stages.target(run, net)
+        settings = run.settings
+        run.ledger.hold_until_confirmed(settings.confirm and settings.index_url is not None)
+        refusals_before_check(run.dists, settings.index.facts, max_file_size=settings.max_file_size)
         index = stages.index_client(settings, reporter, net)
         plan = stages.check(run, index)
         since = run.lap("check", since)
@@ -139,6 +140,7 @@ def _pipeline(
                 [s.dist for s in plan.uploads], "not sent: the run stopped on a mismatch"
             )
             raise mismatch
+        refusals_against_pages([s.dist for s in plan.uploads], run.pages, settings.index.facts)
         if not plan.uploads:
             reporter.info("nothing to upload: every file is already on the index")
             return

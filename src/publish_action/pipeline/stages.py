@@ -4,9 +4,10 @@ each file's outcome in the ledger and raises a `PublishError` to stop the run.""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from publish_action.confirm import Missing, check_listed, confirm, missing_error
+from publish_action.confirm import Missing, check_listed, confirm, different_error, missing_error
 from publish_action.credentials import CredentialSource, StaticCredentials
 from publish_action.distributions import Distribution, discover, inspect
 from publish_action.errors import PublishError, RunStopped
@@ -14,8 +15,10 @@ from publish_action.net import Net, same_origin
 from publish_action.plan import Action, Plan, Step, make_plan
 from publish_action.redaction import Redactor
 from publish_action.reporting import FileOutcome, Reporter, Status, human_size
-from publish_action.settings import Attestations, Settings, TrustedPublishing
+from publish_action.settings import Attestations, Credentials, Settings, TrustedPublishing
 from publish_action.simple_index import IndexClient
+from publish_action.targets import IndexKind
+from publish_action.targets.identify import identify
 from publish_action.upload import Uploader, UploadResult, upload_all
 
 if TYPE_CHECKING:
@@ -35,6 +38,31 @@ _WHY_PLANNED = {
 }
 
 
+def target(run: RunState, net: Net) -> None:
+    """Which index this is (asking it once when its URL shape is shared), and its check URL."""
+    settings = run.settings
+    given = settings.index_url if settings.index_url_given else None
+    identified = identify(
+        settings.index,
+        settings.repository_url,
+        net,
+        credentials=settings.upload_credentials,
+        given_index_url=given,
+    )
+    profile = identified.profile
+    if given is None:
+        note = profile.derivation
+        settings = replace(settings, index=profile, index_url=profile.simple_url)
+    else:
+        known = profile.kind is not IndexKind.UNKNOWN
+        note = settings.index_url_note + (f" ({profile.facts.name})" if known else "")
+        settings = replace(settings, index=profile)
+    run.settings = replace(settings, index_url_note=note)
+    run.reporter.info(note)
+    for warning in identified.warnings:
+        run.reporter.warning(warning)
+
+
 def distributions(settings: Settings, reporter: Reporter) -> tuple[Distribution, ...]:
     discovery = discover(settings.packages_dir)
     for path in discovery.ignored:
@@ -46,17 +74,41 @@ def distributions(settings: Settings, reporter: Reporter) -> tuple[Distribution,
     return dists
 
 
+def reads_with_upload_credentials(settings: Settings) -> bool:
+    """Upload credentials go to the check URL when it is the upload URL's own host, or the
+    derived check URL on the index's documented download host (Cloudsmith, Gemfury)."""
+    if settings.index_url is None:
+        return False
+    if same_origin(settings.index_url, settings.repository_url):
+        return True
+    return settings.index.facts.check_credentials_cross_host and not settings.index_url_given
+
+
 def index_client(settings: Settings, reporter: Reporter, net: Net) -> IndexClient | None:
     if settings.index_url is None:
         return None
-    # Upload credentials go to the check URL only when it is the upload URL's own host.
-    credentials = settings.check_credentials
-    if not settings.check_credentials_explicit:
-        same_host = same_origin(settings.index_url, settings.repository_url)
-        credentials = settings.upload_credentials if same_host else None
+    credentials, sent = read_credentials(settings)
     return IndexClient.for_profile(
-        net, settings.index_url, reporter, credentials=credentials, profile=settings.index
+        net,
+        settings.index_url,
+        reporter,
+        credentials=credentials,
+        profile=settings.index,
+        sent=sent,
+        derived=not settings.index_url_given,
     )
+
+
+def read_credentials(settings: Settings) -> tuple[Credentials | None, str]:
+    """The check's credentials, and how a refusal names them (never the secret)."""
+    if settings.check_credentials_explicit and settings.check_credentials:
+        return settings.check_credentials, f"check-user {settings.check_credentials.who}"
+    upload = settings.upload_credentials
+    if upload is not None and reads_with_upload_credentials(settings):
+        return upload, f"the upload credentials (user {upload.who})"
+    if upload is not None:
+        return None, ("no credentials: the upload credentials only go to the upload URL's host")
+    return None, "no credentials"
 
 
 def check(run: RunState, index: IndexClient | None) -> Plan:
@@ -67,13 +119,11 @@ def check(run: RunState, index: IndexClient | None) -> Plan:
         plan = make_plan(dists, pages, settings.on_existing, index.compare if index else None)
     except PublishError as refused:
         raise refused.with_details("nothing was uploaded") from refused.__cause__
-    uploads = len(plan.uploads)
-    present = sum(1 for s in plan.steps if s.comparison is not None)
+    run.pages = pages or {}
     reporter.info(
-        f"checked {len(projects)} project(s): {uploads} file(s) to upload, {present} "
-        "already on the index"
+        _checked_line(len(projects), plan)
         if index
-        else f"{uploads} file(s) to upload (no index check)"
+        else f"{len(plan.uploads)} file(s) to upload (no index check)"
     )
     for step in plan.steps:
         remote = step.comparison.remote_label if step.comparison else ""
@@ -95,6 +145,18 @@ def check(run: RunState, index: IndexClient | None) -> Plan:
                 )
             )
     return plan
+
+
+def _checked_line(projects: int, plan: Plan) -> str:
+    identical = sum(1 for s in plan.steps if s.comparison is not None and s.comparison.identical)
+    different = sum(
+        1 for s in plan.steps if s.comparison is not None and not s.comparison.identical
+    )
+    line = (
+        f"checked {projects} project(s): {len(plan.uploads)} file(s) to upload, {identical} "
+        "already on the index"
+    )
+    return line + (f", {different} different on the index" if different else "")
 
 
 def credentials(
@@ -165,6 +227,7 @@ def upload(
         index=index,
         reporter=run.reporter,
         attestations=attestations,
+        settle_time=settings.confirm_timeout,
     )
     first_reads: FirstReads = []
     read_errors: list[PublishError] = []
@@ -225,12 +288,24 @@ def confirm_uploads(
         timeout=settings.confirm_timeout,
         first_round=first,
         cancellation=run.cancellation,
+        asynchronous=settings.index.facts.asynchronous,
     )
     absent = {m.dist.filename for m in missing}
     run.ledger.confirmed(d.filename for d in uploaded if d.filename not in absent)
     if not missing:
         reporter.info(f"confirmed: the index lists all {len(uploaded)} uploaded file(s)")
         return
+    for item in missing:
+        if item.different:
+            run.ledger.unconfirmed(item.dist.filename, item.why, listed_as=item.listed_as)
+    different = [m for m in missing if m.different]
+    missing = [m for m in missing if not m.different]
+    if different:
+        for item in missing:
+            run.ledger.unconfirmed(item.dist.filename, item.why)
+        raise different_error(different).with_details(
+            *(f"also not listed: {m.dist.filename}" for m in missing)
+        )
     error = missing_error(missing, settings.repository_url)
     if settings.index.is_pypi:
         # PyPI's 200 is transactional; its pages are cached, so absence is only a warning.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from publish_action.ledger import Ledger
     from publish_action.reporting import Reporter
     from publish_action.settings import Settings
+    from publish_action.simple_index import ProjectPage
 
 
 @dataclass
@@ -30,6 +32,7 @@ class RunState:
     started: float = field(default_factory=time.monotonic)
     timings: dict[str, float] = field(default_factory=dict)
     dists: tuple[Distribution, ...] = ()
+    pages: Mapping[str, ProjectPage] = field(default_factory=dict)  # read by the check
 
     def lap(self, name: str, since: float) -> float:
         now = time.monotonic()

@@ -28,7 +28,7 @@ from publish_action.redaction import display_url
 from publish_action.simple_index import evidence
 from publish_action.simple_index.compare import Comparison, by_listed_hash
 from publish_action.simple_index.page import PageProblem, RemoteFile, parse_project_page
-from publish_action.targets import IndexKind
+from publish_action.targets import Evidence, IndexKind, facts_of
 
 if TYPE_CHECKING:
     from publish_action.distributions import Distribution
@@ -73,6 +73,8 @@ class IndexClient:
         *,
         credentials: Credentials | None,
         kind: IndexKind = IndexKind.UNKNOWN,
+        sent: str = "",
+        derived: bool = False,
     ) -> None:
         self._net = net
         self.index_url = index_url
@@ -80,8 +82,11 @@ class IndexClient:
         # Sent with every read: some indexes (GitLab) answer 404, not 401, to an anonymous
         # read of a private project, and "not found" must never be a guess.
         self._credentials = credentials
-        self._kind = kind
+        self._sent = sent or ("credentials" if credentials else "no credentials")
+        self._facts = facts_of(kind)
         self._evidence = threading.Event()  # this check URL is a working simple index
+        if derived and self._facts.evidence is Evidence.DERIVED:
+            self._evidence.set()
         self._probe_lock = threading.Lock()
 
     @classmethod
@@ -93,8 +98,19 @@ class IndexClient:
         *,
         credentials: Credentials | None,
         profile: IndexProfile,
+        sent: str = "",
+        derived: bool = False,
     ) -> IndexClient:
-        return cls(net, index_url, reporter, credentials=credentials, kind=profile.kind)
+        """`derived`: `index_url` is the one the profile derived (not a given 'index-url')."""
+        return cls(
+            net,
+            index_url,
+            reporter,
+            credentials=credentials,
+            kind=profile.kind,
+            sent=sent,
+            derived=derived,
+        )
 
     def project_url(self, project: str) -> str:
         return f"{self.index_url}{project}/"
@@ -117,10 +133,15 @@ class IndexClient:
                 return self._page(project, url, answer, phase)
             target = answer.location
             self._reporter.debug(f"GET {display_url(url)} → {answer.status} {display_url(target)}")
-            if same_origin(start, target):
+            if same_origin(start, target) or self._facts.follows_content_redirect:
+                # Pulp serves published pages from its content app, on another origin;
+                # credentials stay with the index's own origin (`_auth`).
                 url = target
                 continue
-            if not evidence.same_project_elsewhere(target, project):
+            if not (
+                self._facts.redirect_means_absent
+                and evidence.same_project_elsewhere(target, project)
+            ):
                 raise IndexError_(
                     f"{phase}: {display_url(url)} redirects to {display_url(target)}, another "
                     f"origin, which is not this index: it cannot tell whether {project} is here",
@@ -177,7 +198,13 @@ class IndexClient:
             if self._evidence.is_set():
                 return
             seen = evidence.probe(
-                partial(self._get, phase=phase), self._kind, self.index_url, accept=ACCEPT
+                partial(self._get, phase=phase),
+                self._facts.evidence
+                if self._facts.evidence is not Evidence.DERIVED
+                else Evidence.ROOT_PAGE,
+                self.index_url,
+                accept=ACCEPT,
+                follow=self._facts.follows_content_redirect,
             )
             if seen is not None:
                 raise IndexError_(
@@ -194,12 +221,13 @@ class IndexClient:
     # -- requests ------------------------------------------------------------------------------
 
     def _refused(self, url: str, answer: Answer, phase: str) -> AuthError:
-        tried = "with credentials" if self._credentials else "anonymously"
+        facts = self._facts
         return AuthError(
-            f"{phase}: the index refused to let us read {display_url(url)} "
-            f"(HTTP {answer.status}, {tried}): {answer.message()}",
-            advice="give read credentials with 'check-user' and 'check-password' (the upload "
-            "credentials are only sent to the check URL when it has the upload URL's host); "
+            f"{phase}: {facts.name if facts.kind is not IndexKind.UNKNOWN else 'the index'} "
+            f"refused to let us read {display_url(url)} (HTTP {answer.status}, sent "
+            f"{self._sent}): {answer.message()}",
+            advice=f"{facts.name} reads with {facts.reads}; uploads use {facts.users.convention}"
+            ". Give read credentials with 'check-user' and 'check-password' if they differ; "
             "a refused read is never taken as 'not there yet'",
         )
 

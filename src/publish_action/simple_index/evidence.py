@@ -13,7 +13,7 @@ from packaging.utils import canonicalize_name
 
 from publish_action.redaction import display_url
 from publish_action.simple_index.page import looks_like_index_root
-from publish_action.targets import IndexKind
+from publish_action.targets import Evidence
 
 if TYPE_CHECKING:
     from publish_action.net import Answer
@@ -27,14 +27,17 @@ class Get(Protocol):
     ) -> Answer: ...
 
 
-def probe(get: Get, kind: IndexKind, index_url: str, *, accept: str) -> str | None:
-    """None when `index_url` answers as a simple index of `kind`; otherwise what was asked and
-    what came back."""
-    if kind in (IndexKind.PYPI, IndexKind.TESTPYPI):
+def probe(
+    get: Get, evidence: Evidence, index_url: str, *, accept: str, follow: bool = False
+) -> str | None:
+    """None when `index_url` answers as a simple index should (`evidence`: what proves it for
+    this index); otherwise what was asked and what came back. `follow`: redirects lead to
+    the index's own content server (Pulp)."""
+    if evidence is Evidence.SERIAL:
         # The root page is tens of MB; Warehouse's serial header on HEAD says it all.
         answer = get(index_url, accept=accept, method="HEAD", limit=PROBE_LIMIT)
         good = answer.status == 200 and "x-pypi-last-serial" in answer.headers
-    elif kind is IndexKind.DEVPI and index_url.endswith("/+simple/"):
+    elif evidence is Evidence.DEVPI and index_url.endswith("/+simple/"):
         # devpi's own description of the index: cheap even when it inherits root/pypi.
         answer = get(
             index_url.removesuffix("+simple/"), accept="application/json", limit=PROBE_LIMIT
@@ -42,6 +45,10 @@ def probe(get: Get, kind: IndexKind, index_url: str, *, accept: str) -> str | No
         good = answer.status == 200 and _json_type(answer) == "indexconfig"
     else:
         answer = get(index_url, accept=accept, limit=PROBE_LIMIT, truncate=True)
+        for _ in range(3 if follow else 0):
+            if not answer.is_redirect:
+                break
+            answer = get(answer.location, accept=accept, limit=PROBE_LIMIT, truncate=True)
         good = answer.status == 200 and looks_like_index_root(answer.content_type, answer.text())
     if good:
         return None

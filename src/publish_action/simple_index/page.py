@@ -43,6 +43,7 @@ class RemoteFile:
     filename: str
     url: str
     hashes: Mapping[str, str]
+    upload_time: str | None = None  # PEP 700, JSON pages only (ISO 8601)
 
 
 def normal_hash_name(name: str) -> str:
@@ -79,7 +80,9 @@ def _merge(files: dict[str, RemoteFile], new: RemoteFile) -> None:
             f"it lists {new.filename} twice with different hashes "
             f"({_label(old)} and {_label(new)}): an ambiguous listing"
         )
-    files[new.filename] = RemoteFile(old.filename, old.url, {**new.hashes, **old.hashes})
+    files[new.filename] = RemoteFile(
+        old.filename, old.url, {**new.hashes, **old.hashes}, old.upload_time or new.upload_time
+    )
 
 
 def _label(remote: RemoteFile) -> str:
@@ -136,7 +139,16 @@ def parse_json(project: NormalizedName, page_url: str, body: str) -> dict[str, R
             and isinstance(hashes, dict)
         ):
             raise PageProblem(f"its JSON has a malformed file entry {entry!r:.80}")
-        _merge(files, RemoteFile(filename, urljoin(page_url, url), _digests(hashes, filename)))
+        uploaded = entry.get("upload-time")
+        _merge(
+            files,
+            RemoteFile(
+                filename,
+                urljoin(page_url, url),
+                _digests(hashes, filename),
+                uploaded if isinstance(uploaded, str) else None,
+            ),
+        )
     check_unambiguous(files)
     return files
 

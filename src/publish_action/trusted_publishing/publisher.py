@@ -110,6 +110,9 @@ class TrustedPublisher:
             assert self._credentials is not None
             return self._credentials
 
+    def describe(self) -> str:
+        return "a token minted by trusted publishing (user '__token__')"
+
     def renew(self) -> Credentials:
         with self._lock:
             # Parallel uploads refused together: the first one renews, the others reuse it.

@@ -23,6 +23,7 @@ from publish_action.errors import (
     MismatchError,
     PublishError,
     RunStopped,
+    rerun_note,
 )
 from publish_action.net import (
     TRANSIENT_STATUSES,
@@ -81,6 +82,7 @@ class Uploader:
         index: IndexClient | None,
         reporter: Reporter,
         attestations: Mapping[str, str] | None = None,
+        settle_time: float = 0.0,
     ) -> None:
         self._net = net
         self._url = repository_url
@@ -89,6 +91,9 @@ class Uploader:
         self._index = index
         self._reporter = reporter
         self._attestations = attestations or {}
+        # An asynchronous index (Pulp) refuses a duplicate before it lists the first copy:
+        # its page is read again for this long before "not there" is believed.
+        self._settle = settle_time if profile.facts.asynchronous else 0.0
         self._flights: dict[str, Flight] = {}
         self._lock = threading.Lock()
 
@@ -123,13 +128,13 @@ class Uploader:
                 f"{changed.path} changed after it was checked ({changed.what}); the upload was "
                 "cut off before its end, so the index did not store it",
                 advice="something rewrote packages-dir during the run (a second build?); "
-                "rebuild once and re-run (files already uploaded are skipped)",
+                f"rebuild once and re-run ({rerun_note(self._index is not None)})",
             ) from None
         except OSError as exc:  # the file vanished after it was inspected
             raise DistributionError(
                 f"{dist.path} could not be read while uploading it ({exc.strerror or exc})",
                 advice="something changed packages-dir during the run; rebuild and re-run "
-                "(files already uploaded are skipped)",
+                f"({rerun_note(self._index is not None)})",
             ) from exc
         except NetError as exc:
             return self._after_unknown_fate(step, flight, exc)
@@ -239,6 +244,11 @@ class Uploader:
         assert self._index is not None
         dist = step.dist
         remote = self._index.project(dist.project, phase="upload").find(dist.filename)
+        until, delay = time.monotonic() + self._settle, 0.5
+        while remote is None and time.monotonic() + delay <= until:
+            self._net.sleep(delay)
+            remote = self._index.project(dist.project, phase="upload").find(dist.filename)
+            delay = min(delay * 2, 4.0)
         if remote is None:
             return None
         comparison = self._index.compare(remote, dist, phase="upload")
@@ -283,22 +293,24 @@ class Uploader:
                 return recheck
         what = f"sending {step.dist.filename} to {display_url(self._url)}"
         if exc is not None:
-            error = index_error("upload", exc, what=what)
+            error = index_error("upload", exc, what=what, checked=self._index is not None)
         else:
             error = IndexError_(
                 f"upload: {what}: no success after {self._net.settings.retries + 1} attempts "
                 f"({message})",
-                advice="the index may be down or overloaded; re-run the job: files already "
-                "uploaded are skipped",
+                advice="the index may be down or overloaded; re-run the job: "
+                + rerun_note(self._index is not None),
             )
         return UploadResult(FileOutcome.of(step.dist, Status.FAILED, seconds, error.message), error)
 
     def _refusal(self, dist: Distribution, status: int, message: str) -> PublishError:
         where = display_url(self._url)
         if status in (401, 403):
+            facts = self._profile.facts
             return AuthError(
-                f"{where} refused the upload of {dist.filename}: HTTP {status} ({message})",
-                advice=f"{self._profile.kind.value}: {self._profile.auth_hint}"
+                f"{where} refused the upload of {dist.filename}: HTTP {status} ({message}); "
+                f"sent {self._credentials.describe()}",
+                advice=f"{facts.name} expects {facts.users.convention}"
                 + (
                     "; HTTP 403 can also mean the account may not upload to this project"
                     if status == 403
@@ -313,7 +325,7 @@ class Uploader:
         }.get(
             status,
             "the index's message above says why; fix the distribution or the "
-            "index settings and re-run (files already uploaded are skipped)",
+            f"index settings and re-run ({rerun_note(self._index is not None)})",
         )
         return IndexError_(
             f"{where} refused {dist.filename}: HTTP {status} ({message})", advice=advice
