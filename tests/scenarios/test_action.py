@@ -44,7 +44,7 @@ from publish_action.reporting.github import GitHubReporter
 from tests.support import servers
 from tests.support.samples import build_project
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 ACTION_FILE = ROOT / "action.yml"
 LOCK = ROOT / "requirements" / "runtime.txt"
 

@@ -34,6 +34,8 @@ def compare(remote: RemoteFile, local: Distribution) -> Comparison:
 
 SAME = dist("demo-1.0.tar.gz", "1" * 64)
 NEW = dist("demo-1.0-py3-none-any.whl", "2" * 64)
+
+
 PAGE = ProjectPage(
     "demo",
     "http://i/simple/demo/",
@@ -42,6 +44,8 @@ PAGE = ProjectPage(
         "demo-1.0.tar.gz": RemoteFile("demo-1.0.tar.gz", "http://i/f", {"sha256": "1" * 64}),
     },
 )
+
+
 CHANGED = ProjectPage(
     "demo",
     "http://i/simple/demo/",

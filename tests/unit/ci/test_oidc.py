@@ -14,38 +14,14 @@ import id as id_lib
 import pytest
 
 from publish_action import ci
-from publish_action.ci import CiEnvironment, Identity, Problem
+from publish_action.ci import CiEnvironment, Problem
 from publish_action.net import Net, NetSettings
-from tests.support.oidc_issuer import GITHUB_ISSUER, OidcIssuer
-
-
-@pytest.fixture(autouse=True)
-def _no_cloud(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """`id.detect_credential` would ask Google Cloud's metadata server: off loopback."""
-    asked: list[str] = []
-
-    def nothing(audience: str) -> None:
-        asked.append(audience)
-
-    monkeypatch.setattr(id_lib, "detect_credential", nothing)
-    return asked
-
-
-@pytest.fixture(scope="module")
-def github() -> Iterator[OidcIssuer]:
-    with OidcIssuer.github() as issuer:
-        yield issuer
+from tests.support.oidc_issuer import OidcIssuer
 
 
 @pytest.fixture
 def fresh_github() -> Iterator[OidcIssuer]:
     with OidcIssuer.github() as issuer:
-        yield issuer
-
-
-@pytest.fixture(scope="module")
-def gitlab() -> Iterator[OidcIssuer]:
-    with OidcIssuer.gitlab() as issuer:
         yield issuer
 
 
@@ -67,32 +43,19 @@ def closed_port() -> int:
     return port
 
 
-# -- the environment, read once ---------------------------------------------------------------
-
-
-def test_the_environment_is_read_once_into_frozen_values(tmp_path: Path) -> None:
-    env = CiEnvironment.read(
-        {
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_OUTPUT": str(tmp_path / "o"),
-            "GITHUB_STEP_SUMMARY": str(tmp_path / "s"),
-            "GITHUB_WORKSPACE": str(tmp_path),
-            "GITHUB_REPOSITORY": "octo/x",
-            "RUNNER_TEMP": str(tmp_path / "t"),
-            "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-secret",
-            "PYPI_ID_TOKEN": "a.b.c",
-        }
+def _event(tmp_path: Path, head: str, fork: bool) -> str:
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps(
+            {
+                "pull_request": {
+                    "head": {"repo": {"full_name": head, "fork": fork}},
+                    "base": {"repo": {"full_name": "octo-org/sampleproject", "fork": False}},
+                }
+            }
+        )
     )
-    assert env.ci is ci.GITHUB and env.github is not None
-    assert env.github.output_file == tmp_path / "o" and env.runner_temp == tmp_path / "t"
-    assert set(env.secrets()) == {"request-secret", "a.b.c"}
-    assert "request-secret" not in repr(env) and "request-secret" not in repr(env.github)
-    plain = CiEnvironment.read({"TMPDIR": str(tmp_path)})
-    assert plain.ci is None and plain.github is None and plain.runner_temp is None
-    assert plain.temp_dir == tmp_path
-
-
-# -- GitHub -----------------------------------------------------------------------------------
+    return str(event)
 
 
 def test_github_token_from_its_request_endpoint(github: OidcIssuer) -> None:
@@ -124,21 +87,6 @@ def test_missing_permission(github: OidcIssuer) -> None:
         "(ACTIONS_ID_TOKEN_REQUEST_TOKEN and ACTIONS_ID_TOKEN_REQUEST_URL are not set)"
     )
     assert "id-token: write" in ci.advice_for(error, "pypi")
-
-
-def _event(tmp_path: Path, head: str, fork: bool) -> str:
-    event = tmp_path / "event.json"
-    event.write_text(
-        json.dumps(
-            {
-                "pull_request": {
-                    "head": {"repo": {"full_name": head, "fork": fork}},
-                    "base": {"repo": {"full_name": "octo-org/sampleproject", "fork": False}},
-                }
-            }
-        )
-    )
-    return str(event)
 
 
 def test_pull_request_from_a_fork(github: OidcIssuer, tmp_path: Path) -> None:
@@ -201,9 +149,6 @@ def test_malformed_answer(fresh_github: OidcIssuer) -> None:
     assert fails("pypi", fresh_github.github_environ()).problem is Problem.MALFORMED
 
 
-# -- GitLab -----------------------------------------------------------------------------------
-
-
 def test_gitlab_token_from_its_variable(gitlab: OidcIssuer, _no_cloud: list[str]) -> None:
     environ = gitlab.gitlab_environ()
     found = token("pypi", environ)
@@ -231,9 +176,6 @@ def test_gitlab_token_for_another_audience_or_not_a_jwt(gitlab: OidcIssuer) -> N
     assert wrong.problem is Problem.WRONG_AUDIENCE and "'sigstore', not 'pypi'" in wrong.message
     junk = fails("pypi", gitlab.gitlab_environ(PYPI_ID_TOKEN="definitely-not-a-jwt"))
     assert junk.problem is Problem.MALFORMED and "definitely-not-a-jwt" not in junk.message
-
-
-# -- the other CIs, and none -------------------------------------------------------------------
 
 
 def test_no_ci_at_all_asks_id_then_says_what_each_ci_needs(_no_cloud: list[str]) -> None:
@@ -290,60 +232,3 @@ def test_a_failing_tool_says_what_it_said(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
     error = fails("pypi", {"CIRCLECI": "true"})
     assert error.problem is Problem.TOOL and "not in a job" in error.message
-
-
-# -- claims ------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("audience", "variable"),
-    [
-        ("pypi", "PYPI_ID_TOKEN"),
-        ("testpypi", "TESTPYPI_ID_TOKEN"),
-        ("https://x.example/aud", "HTTPS___X_EXAMPLE_AUD_ID_TOKEN"),
-        ("1pypi", "_PYPI_ID_TOKEN"),
-    ],
-)
-def test_gitlab_variable_names(audience: str, variable: str) -> None:
-    assert ci.gitlab_variable(audience) == variable
-
-
-def test_claims_and_the_identity_they_name() -> None:
-    assert ci.ci_for_issuer(GITHUB_ISSUER) is ci.GITHUB
-    assert ci.ci_for_issuer("https://elsewhere.example") is ci.UNKNOWN
-    with pytest.raises(ValueError, match="not a JWT"):
-        ci.decode_claims("a.b")
-    with pytest.raises(ValueError, match="not a JSON object"):
-        ci.decode_claims("eyJhbGciOiJSUzI1NiJ9.WzFd.sig")  # payload [1]
-    called = "octo/x/.github/workflows/release.yml@refs/tags/v1"
-    direct = Identity(
-        "GitHub Actions",
-        "github",
-        {
-            "repository": "octo/x",
-            "job_workflow_ref": called,
-            "workflow_ref": called,
-            "environment": "pypi",
-        },
-    )
-    assert (direct.repository, direct.workflow, direct.environment) == (
-        "octo/x",
-        "release.yml",
-        "pypi",
-    )
-    assert direct.reusable_workflow is None
-    reusable = Identity(
-        "GitHub Actions",
-        "github",
-        {"job_workflow_ref": called, "workflow_ref": "octo/x/.github/workflows/ci.yml@refs/x"},
-    )
-    assert reusable.reusable_workflow == (
-        "octo/x/.github/workflows/release.yml",
-        "octo/x/.github/workflows/ci.yml",
-    )
-    gitlab = Identity(
-        "GitLab CI/CD",
-        "gitlab",
-        {"project_path": "g/p", "ci_config_ref_uri": "gitlab.com/g/p//.gitlab-ci.yml@refs/x"},
-    )
-    assert (gitlab.repository, gitlab.workflow) == ("g/p", ".gitlab-ci.yml")

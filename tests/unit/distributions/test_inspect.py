@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from publish_action.distributions import discover, inspect
+from publish_action.distributions import inspect
 from publish_action.distributions.hashing import hash_file
-from publish_action.errors import DistributionError, ExitCode, InputError
+from publish_action.errors import DistributionError, ExitCode
 from tests.support.dists import METADATA, write_sdist, write_wheel
 from tests.support.samples import build_project
 
@@ -34,39 +34,6 @@ def test_minimal_spec_files_are_accepted(tmp_path: Path) -> None:
         [write_wheel(tmp_path, "mini", "1.0"), write_sdist(tmp_path, "mini", "1.0")], verify=True
     )
     assert [d.kind for d in dists] == ["wheel", "sdist"]
-
-
-def test_discover_ignores_other_files_and_lists_them(tmp_path: Path) -> None:
-    write_wheel(tmp_path, "a", "1.0")
-    (tmp_path / "a-1.0-py3-none-any.whl.publish.attestation").write_text("{}")
-    (tmp_path / ".gitignore").write_text("*")
-    (tmp_path / "sub").mkdir()
-    found = discover(tmp_path)
-    assert [p.name for p in found.distributions] == ["a-1.0-py3-none-any.whl"]
-    assert {p.name for p in found.ignored} == {
-        ".gitignore",
-        "sub",
-        "a-1.0-py3-none-any.whl.publish.attestation",
-    }
-
-
-def test_empty_or_missing_folder_is_an_input_error(tmp_path: Path) -> None:
-    (tmp_path / "README").write_text("x")
-    with pytest.raises(InputError, match="README") as info:
-        discover(tmp_path)
-    assert info.value.exit_code is ExitCode.INPUT
-    with pytest.raises(InputError, match="does not exist"):
-        discover(tmp_path / "nope")
-
-
-def test_a_link_inside_the_folder_is_followed(tmp_path: Path) -> None:
-    real = write_sdist(tmp_path, "linked", "1.0")
-    folder = tmp_path / "dist"
-    folder.mkdir()
-    (folder / "store").mkdir()
-    moved = real.rename(folder / "store" / real.name)
-    (folder / real.name).symlink_to(moved)
-    assert [p.name for p in discover(folder).distributions] == [real.name]
 
 
 def test_every_problem_is_reported_together(tmp_path: Path) -> None:
@@ -109,38 +76,3 @@ def test_missing_metadata_and_bad_filename(tmp_path: Path) -> None:
     text = "\n".join(info.value.details)
     assert "empty-1.0-py3-none-any.whl: no .dist-info folder" in text
     assert "not_a_valid_name.whl: invalid file name" in text
-
-
-def test_verify_metadata_false_skips_validation_not_integrity(tmp_path: Path) -> None:
-    lax = write_wheel(
-        tmp_path,
-        "lax",
-        "1.0",
-        "Metadata-Version: 2.1\nName: lax\nVersion: 1.0\nRequires-Python: nonsense\n",
-    )
-    assert inspect([lax], verify=False)[0].project == "lax"
-    with pytest.raises(DistributionError):
-        inspect([lax], verify=True)
-    data = bytearray(lax.read_bytes())
-    data[40] ^= 0xFF  # inside the first member's compressed data
-    lax.write_bytes(bytes(data))
-    with pytest.raises(DistributionError, match="invalid"):
-        inspect([lax], verify=False)
-
-
-def test_corrupt_deflate_stream_is_a_distribution_error(tmp_path: Path) -> None:
-    path = write_wheel(
-        tmp_path,
-        "deflated",
-        "1.0",
-        METADATA.format(name="deflated", version="1.0") + "Description: x\n" * 50,
-    )
-    data = bytearray(path.read_bytes())
-    name = b"deflated-1.0.dist-info/METADATA"
-    start = data.index(name) + len(name)
-    for i in range(start, start + 40):
-        data[i] ^= 0xFF
-    path.write_bytes(bytes(data))
-    with pytest.raises(DistributionError) as info:
-        inspect([path], verify=True)
-    assert "deflated-1.0.dist-info/METADATA" in "\n".join(info.value.details)

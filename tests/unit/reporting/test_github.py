@@ -10,14 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from publish_action import cli, inputs
+from publish_action import cli
 from publish_action.ci import CiEnvironment, GitHubRun
 from publish_action.distributions.hashing import Hashes
 from publish_action.errors import AuthError, MismatchError
 from publish_action.redaction import Redactor
 from publish_action.reporting import ConsoleReporter, FanOut, FileOutcome, RunResult, Status, github
-from publish_action.reporting import build as reporters
-from publish_action.settings import Settings
 from tests.support.samples import build_project
 
 HASHES = Hashes("a" * 64, "b" * 64, "c" * 32)
@@ -77,7 +75,23 @@ def make(
     return reporter, out, env
 
 
-# -- escaping ---------------------------------------------------------------------------------
+def full_result() -> RunResult:
+    return RunResult(
+        (
+            outcome("demo-1.0.tar.gz", Status.UPLOADED),
+            outcome("demo-1.0-py3-none-any.whl", Status.UPLOADED),
+            outcome("demo-0.9.tar.gz", Status.SKIPPED_IDENTICAL, "already on the index"),
+            outcome(
+                "demo-0.8.tar.gz",
+                Status.SKIPPED_EXISTING,
+                "different | content",
+                remote="sha256=" + "9" * 64,
+            ),
+        ),
+        exit_code=0,
+        seconds=2.5,
+        repository_url="https://user:pw@upload.example/legacy/",
+    )
 
 
 def test_escape_data_and_properties() -> None:
@@ -101,9 +115,6 @@ def test_output_block_delimiter_is_random_and_absent_from_value() -> None:
     assert block == f"files<<{delimiter}\na\nb\n{delimiter}\n"
     assert parse_outputs(block) == {"files": "a\nb"}
     assert github.output_block("files", "a") != block.replace("a\nb", "a")  # new delimiter
-
-
-# -- masking ----------------------------------------------------------------------------------
 
 
 def test_known_secrets_are_masked_at_construction_before_any_other_line(tmp_path: Path) -> None:
@@ -175,9 +186,6 @@ def test_cli_masks_the_password_before_it_prints_anything(tmp_path: Path) -> Non
     outputs = parse_outputs((tmp_path / "output.txt").read_text(encoding="utf-8"))
     assert outputs["exit-code"] == "6"
     assert outputs["report-path"] == str(tmp_path / "temp" / "publish-action-report.json")
-
-
-# -- annotations and groups -------------------------------------------------------------------
 
 
 def test_failed_and_mismatched_files_get_error_annotations_naming_the_file(
@@ -271,28 +279,6 @@ def test_without_verbose_no_group_is_opened(tmp_path: Path) -> None:
     reporter.debug("hidden")
     reporter.info("x")
     assert out.getvalue() == ""
-
-
-# -- outputs and summary ----------------------------------------------------------------------
-
-
-def full_result() -> RunResult:
-    return RunResult(
-        (
-            outcome("demo-1.0.tar.gz", Status.UPLOADED),
-            outcome("demo-1.0-py3-none-any.whl", Status.UPLOADED),
-            outcome("demo-0.9.tar.gz", Status.SKIPPED_IDENTICAL, "already on the index"),
-            outcome(
-                "demo-0.8.tar.gz",
-                Status.SKIPPED_EXISTING,
-                "different | content",
-                remote="sha256=" + "9" * 64,
-            ),
-        ),
-        exit_code=0,
-        seconds=2.5,
-        repository_url="https://user:pw@upload.example/legacy/",
-    )
 
 
 def test_outputs_file_has_counts_files_and_report_path(tmp_path: Path) -> None:
@@ -390,67 +376,10 @@ def test_unwritable_output_file_is_a_warning_not_a_crash(tmp_path: Path) -> None
     )
 
 
-# -- only under GitHub ------------------------------------------------------------------------
-
-
 def test_github_parts_only_when_github_actions_is_true() -> None:
     assert CiEnvironment.read({"GITHUB_ACTIONS": "true"}).github is not None
     assert CiEnvironment.read({}).github is None
     assert CiEnvironment.read({"GITHUB_ACTIONS": "false", "GITHUB_OUTPUT": "/x"}).github is None
-
-
-def _settings(tmp_path: Path) -> Settings:
-    return inputs.parse(["--packages-dir", str(tmp_path)], {}, Redactor()).settings
-
-
-def test_build_reporter_adds_github_first_only_under_github(tmp_path: Path) -> None:
-    settings = _settings(tmp_path)
-    plain = reporters.build_reporter(
-        settings,
-        CiEnvironment.read({"GITHUB_OUTPUT": str(tmp_path / "o")}),
-        Redactor(),
-        out=io.StringIO(),
-        err=io.StringIO(),
-    )
-    assert isinstance(plain, FanOut)
-    assert [type(r).__name__ for r in plain.reporters] == ["ConsoleReporter"]
-    env = {"GITHUB_ACTIONS": "true", "RUNNER_TEMP": str(tmp_path)}
-    under = reporters.build_reporter(
-        settings, CiEnvironment.read(env), Redactor(), out=io.StringIO(), err=io.StringIO()
-    )
-    assert isinstance(under, FanOut)
-    assert [type(r).__name__ for r in under.reporters] == ["GitHubReporter", "ConsoleReporter"]
-    assert under.report is not None and under.report.path.parent == tmp_path
-
-
-def test_report_path_under_github_is_unique_per_run_in_a_job(tmp_path: Path) -> None:
-    settings = _settings(tmp_path)
-    env = {"GITHUB_ACTIONS": "true", "RUNNER_TEMP": str(tmp_path)}
-    first = reporters.report_path(settings, CiEnvironment.read(env))
-    assert first == tmp_path / "publish-action-report.json"
-    first.write_text("{}", encoding="utf-8")
-    second = reporters.report_path(settings, CiEnvironment.read(env))
-    assert second == tmp_path / "publish-action-report-2.json"
-    assert (
-        reporters.report_path(settings, CiEnvironment.read({"RUNNER_TEMP": str(tmp_path)})) is None
-    )
-
-
-def test_outside_github_no_workflow_command_is_printed(tmp_path: Path) -> None:
-    """GITHUB_OUTPUT alone (say, a copied environment) does not turn the GitHub parts on."""
-    dist = tmp_path / "dist"
-    dist.mkdir()
-    (dist / "not-a-dist.txt").write_text("x", encoding="utf-8")
-    env = {
-        "GITHUB_OUTPUT": str(tmp_path / "out.txt"),
-        "INPUT_PASSWORD": "pw-123456",
-        "INPUT_PACKAGES-DIR": str(dist),
-    }
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main([], env, stdout=out, stderr=err)
-    assert code == 2  # no distributions
-    assert "::" not in out.getvalue() + err.getvalue()
-    assert not (tmp_path / "out.txt").exists()
 
 
 @pytest.mark.parametrize("value", ["", "plain", "a\nb", "%0A", "x::y"])

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from html import escape
+from urllib.parse import quote
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from packaging.utils import canonicalize_name
 
 from publish_action.simple_index.page import (
@@ -14,6 +18,7 @@ from publish_action.simple_index.page import (
     parse_json,
     parse_project_page,
 )
+from tests.unit.property_helpers import FAST, NAMES, VERSIONS
 
 DEMO = canonicalize_name("demo")
 URL = "http://127.0.0.1:1/u/i/+simple/demo/"
@@ -168,3 +173,64 @@ def test_old_gitea_fragment_is_read() -> None:
 )
 def test_index_root_recognition(content_type: str, prefix: str, looks: bool) -> None:
     assert looks_like_index_root(content_type, prefix) is looks
+
+
+DIGESTS = st.binary(min_size=32, max_size=32).map(bytes.hex)
+
+
+def _page(project: str, files: list[tuple[str, str]]) -> str:
+    links = "".join(
+        f'<a href="/packages/{quote(f)}#sha256={d}">{escape(f)}</a><br>\n' for f, d in files
+    )
+    return (
+        f"<!DOCTYPE html><html><head><title>Links for {project}</title></head><body>"
+        f"<h1>Links for {project}</h1>\n{links}</body></html>"
+    )
+
+
+PAGES = st.tuples(
+    NAMES, st.lists(st.tuples(VERSIONS, DIGESTS), max_size=6, unique_by=lambda t: t[0])
+)
+
+
+@FAST
+@given(PAGES)
+def test_a_valid_page_reads_back_exactly(case: tuple[str, list[tuple[str, str]]]) -> None:
+    name, entries = case
+    project = canonicalize_name(name)
+    files = [(f"{project.replace('-', '_')}-{v}.tar.gz", d) for v, d in entries]
+    parsed = parse_html(project, "https://i.example/simple/x/", _page(project, files))
+    assert {f: r.hashes for f, r in parsed.items()} == {f: {"sha256": d} for f, d in files}
+
+
+@FAST
+@given(PAGES, st.data())
+def test_a_truncated_page_is_never_read_as_a_shorter_listing(
+    case: tuple[str, list[tuple[str, str]]],
+    data: st.DataObject,
+) -> None:
+    name, entries = case
+    project = canonicalize_name(name)
+    files = [(f"{project.replace('-', '_')}-{v}.tar.gz", d) for v, d in entries]
+    page = _page(project, files)
+    cut = data.draw(st.integers(0, page.rindex("</body>") - 1))
+    try:
+        parsed = parse_project_page(project, "https://i.example/simple/x/", "text/html", page[:cut])
+    except PageProblem:
+        return
+    raise AssertionError(f"a page cut at {cut} was read as {sorted(parsed)}")
+
+
+@FAST
+@given(
+    st.sampled_from(["text/html", "application/vnd.pypi.simple.v1+json", "text/plain", ""]),
+    st.text(max_size=400),
+)
+def test_arbitrary_answers_are_a_listing_or_a_page_problem(content_type: str, body: str) -> None:
+    try:
+        parsed = parse_project_page(
+            canonicalize_name("demo"), "https://i.example/simple/demo/", content_type, body
+        )
+    except PageProblem:
+        return
+    assert isinstance(parsed, dict)
