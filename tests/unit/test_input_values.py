@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from publish_action.errors import ExitCode, InputError
+from publish_action.input_values import (
+    as_bool,
+    ca_bundle,
+    choice,
+    is_loopback,
+    number,
+    plain_http,
+    same_host,
+    split_userinfo,
+    url,
+)
+from publish_action.settings import OnExisting
 from tests.unit.input_helpers import settings_of
 
 
@@ -64,3 +79,66 @@ def test_bad_ports_and_whitespace_in_urls_are_input_errors(url: str, why: str | 
 def test_new_bounds_inputs_are_checked(name: str, value: str, why: str) -> None:
     with pytest.raises(InputError, match=why):
         settings_of([f"--{name}", value])
+
+
+# -- the functions themselves ------------------------------------------------------------------
+
+
+def test_as_bool_reads_six_spellings_in_any_case() -> None:
+    for raw, value in (("TRUE", True), ("Yes", True), ("1", True), ("no", False), ("0", False)):
+        assert as_bool({"x": raw}, "x") is value
+    with pytest.raises(InputError, match="input 'x' must be true or false, not 'on'"):
+        as_bool({"x": "on"}, "x")
+
+
+def test_choice_and_number_name_what_is_allowed() -> None:
+    assert choice({"p": "SKIP"}, "p", OnExisting) is OnExisting.SKIP
+    with pytest.raises(InputError) as caught:
+        choice({"p": "ignore"}, "p", OnExisting)
+    assert caught.value.message == (
+        "input 'p' must be one of skip-identical, error, skip, overwrite, not 'ignore'"
+    )
+    assert number({"n": "2.5"}, "n", float, 0, 10) == 2.5
+    for raw, why in (("x", "a number"), ("nan", "from 0 to 10"), ("11", "from 0 to 10")):
+        with pytest.raises(InputError, match=why):
+            number({"n": raw}, "n", float, 0, 10)
+
+
+def test_url_gets_its_slash_and_refuses_what_is_not_an_http_url() -> None:
+    assert url({"u": "https://h/legacy"}, "u") == "https://h/legacy/"
+    for raw, why in (
+        ("ftp://h/", "must be an http(s) URL"),
+        ("https:///x", "must be an http(s) URL"),
+        ("https://h/a b", "contains whitespace"),
+        ("https://h:99999/", "has an invalid port '99999'"),
+    ):
+        with pytest.raises(InputError, match=re.escape(why)):
+            url({"u": raw}, "u")
+
+
+def test_plain_http_is_refused_only_with_credentials_to_another_machine() -> None:
+    assert is_loopback("http://127.0.0.5/") and is_loopback("http://app.localhost/")
+    assert is_loopback("http://[::1]:8080/") and not is_loopback("http://10.0.0.1/")
+    warnings: list[str] = []
+    plain_http("u", "http://127.0.0.1/", True, False, warnings)  # this machine
+    plain_http("u", "https://index.example/", True, False, warnings)  # encrypted
+    plain_http("u", "http://index.example/", False, False, warnings)  # nothing to read
+    assert warnings == []
+    with pytest.raises(InputError, match=re.escape("plain http:// to index.example")):
+        plain_http("u", "http://index.example/", True, False, warnings)
+    plain_http("u", "http://index.example/", True, True, warnings)
+    assert len(warnings) == 1 and "anyone on the network path can read them" in warnings[0]
+
+
+def test_userinfo_is_split_off_decoded_and_hidden(tmp_path: Path) -> None:
+    bare, user, password = split_userinfo("https://me%40corp:p%3Ass@h.example/simple/")
+    assert (user, password) == ("me@corp", "p:ss") and "p%3Ass" not in bare
+    assert split_userinfo("https://h.example/") == ("https://h.example/", "", "")
+    assert same_host("https://H.example:1/a", "http://h.example/b")
+    assert not same_host("https://a.example/", "https://b.example/")
+    assert ca_bundle("") is None
+    pem = tmp_path / "ca.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\n")
+    assert ca_bundle(str(pem)) == pem
+    with pytest.raises(InputError, match="is not a file"):
+        ca_bundle(str(tmp_path / "missing.pem"))

@@ -3,10 +3,11 @@ what a distribution is: file names, simple pages, core metadata, and what reache
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from packaging.utils import canonicalize_name
 
-from publish_action.distributions.names import file_key
+from publish_action.distributions.names import file_key, is_distribution_name
 from tests.unit.property_helpers import FAST, NAMES, VERSIONS
 
 
@@ -32,3 +33,32 @@ def test_every_spelling_of_a_name_is_one_file_to_an_index(name: str, version: st
 def test_different_projects_are_different_files(a: str, b: str, version: str) -> None:
     same = canonicalize_name(a) == canonicalize_name(b)
     assert (file_key(f"{a}-{version}.tar.gz") == file_key(f"{b}-{version}.tar.gz")) == same
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Foo_Bar-1.0.tar.gz", "foo-bar-1.0.tar.gz", True),
+        ("foo-1.0.tar.gz", "foo-1.0.tar.gz", True),
+        ("foo-01.0.tar.gz", "foo-1.0.tar.gz", True),  # one version, two spellings
+        ("foo-1.0.tar.gz", "foo-1.0.zip", False),  # another file to an index
+        ("foo-1.0-py3-none-any.whl", "Foo-1.0-py3-none-any.whl", True),
+        ("foo-1.0-py3-none-any.whl", "foo-1.0-1-py3-none-any.whl", False),  # a build tag
+        ("foo-1.0-py2.py3-none-any.whl", "foo-1.0-py3.py2-none-any.whl", True),
+        ("README.txt", "readme.TXT", True),
+        ("foo-1.0-bad.whl", "foo-1.0-bad.whl", True),
+    ],
+)
+def test_file_key_compares_what_an_index_compares(a: str, b: str, same: bool) -> None:
+    assert (file_key(a) == file_key(b)) is same
+
+
+def test_unparsable_names_are_other_files_and_suffixes_say_what_is_a_distribution() -> None:
+    assert file_key("foo-1.0-bad.whl") == ("other", "foo-1.0-bad.whl")
+    assert file_key("demo-1.0.tar.gz")[0] == "sdist"
+    assert [is_distribution_name(n) for n in ("a.whl", "a.tar.gz", "a.zip", "a.tgz")] == [
+        True,
+        True,
+        True,
+        False,
+    ]
