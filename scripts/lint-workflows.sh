@@ -30,6 +30,7 @@ run jactionlint --shellcheck "$(command -v shellcheck)" action.yml "${workflows[
 run zizmor --offline --no-progress --persona regular action.yml "${workflows[@]}"
 run check-jsonschema --builtin-schema vendor.github-actions action.yml
 run check-jsonschema --builtin-schema vendor.github-workflows "${workflows[@]}"
+run check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 run hadolint Dockerfile
 run shellcheck scripts/lint-workflows.sh
 

@@ -43,7 +43,7 @@ class StaticCredentials:
         return self._credentials
 
     def describe(self) -> str:
-        return f"user {self._credentials.who}" if self._credentials else "no credentials"
+        return self._credentials.describe() if self._credentials else "no credentials"
 
 
 def with_renewal(

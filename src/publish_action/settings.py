@@ -37,10 +37,9 @@ class Credentials:
     username: str
     password: str
 
-    @property
-    def who(self) -> str:
-        """The user name as a message may show it: a token used as the user name is not."""
-        return repr(self.username) if self.password else "a token given as the user name"
+    def describe(self) -> str:
+        """Who is sent, as a message may show it: a token used as the user name is not."""
+        return f"user {self.username!r}" if self.password else "a token given as the user name"
 
     def __repr__(self) -> str:
         return f"Credentials(username={self.username!r}, password=***)"

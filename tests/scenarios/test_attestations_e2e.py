@@ -235,7 +235,7 @@ def test_github_job_attests_every_file_and_the_index_accepts_them(
     assert sigstore.requests.count("fulcio POST /api/v2/signingCert") == 1
     assert sigstore.requests.count("rekor POST /api/v1/log/entries") == len(dists)
     # Two OIDC tokens: one for the index, one for Sigstore.
-    audiences = [r.query.get("audience") for r in github.requests if "audience" in r.query]
+    audiences = [r.query["audience"] for r in github.requests if "audience" in r.query]
     assert sorted(audiences) == ["pypi", "sigstore"]
     assert (
         "attestations: 2 verified for 2 file(s) against the trusted publisher the index "

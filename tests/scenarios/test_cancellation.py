@@ -17,6 +17,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,7 @@ class Run:
     code: int
     out: str
     err: str
-    report: dict[str, object]
+    report: dict[str, Any]
     outputs: str
     seconds: float
 

@@ -8,7 +8,7 @@ user reads fails here; a deliberate change is made with `SNAPSHOT_UPDATE=1` and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,11 +31,11 @@ def shown(result: Result, env: dict[str, str] | None = None) -> str:
 
 
 @pytest.fixture
-def index(tmp_path_factory: pytest.TempPathFactory) -> servers.RunningIndex:
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.RunningIndex]:
     """A pypiserver of its own: the snapshots see no other test's files."""
     context = servers.pypiserver(tmp_path_factory.mktemp("snapshots"))
     index = context.__enter__()
-    yield index  # type: ignore[misc]
+    yield index
     context.__exit__(None, None, None)
 
 

@@ -66,7 +66,7 @@ def test_refused_check_is_an_auth_error_and_nothing_is_uploaded(
             "URL's host)" in error
         )
     else:
-        assert f"(HTTP 403, sent check-user {read_protected.username!r})" in error
+        assert f"(HTTP 403, sent check-user: user {read_protected.username!r})" in error
     hint = result.line_with("hint:")
     assert "'check-user'" in hint and "'check-password'" in hint
     assert "pypiserver reads with" in hint and "htpasswd" in hint

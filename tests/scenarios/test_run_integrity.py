@@ -14,6 +14,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
+from publish_action import distributions
 from publish_action.pipeline import stages as publish_module
 from publish_action.reporting import JsonReport
 from tests.scenarios.conftest import Publisher, hashes
@@ -132,7 +133,7 @@ def test_a_file_changed_after_inspection_is_never_stored(
     change: str,
 ) -> None:
     files = samples.build_project(tmp_path, project, "1.0")
-    real_inspect = publish_module.inspect
+    real_inspect = distributions.inspect  # the function the stages module imported
 
     def then_rewrite(*args: object, **kwargs: object) -> object:
         dists = real_inspect(*args, **kwargs)  # type: ignore[arg-type]

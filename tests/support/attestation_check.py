@@ -115,12 +115,13 @@ def _verifier_with(trusted_root: Any) -> Iterator[None]:
             return Verifier(trusted_root=trusted_root)
 
     with _PATCH_LOCK:
-        original = impl.Verifier
-        impl.Verifier = _Routed  # type: ignore[misc]
+        # The private module does not re-export `Verifier`: reach it by name, not attribute.
+        original = getattr(impl, "Verifier")  # noqa: B009
+        setattr(impl, "Verifier", _Routed)  # noqa: B010
         try:
             yield
         finally:
-            impl.Verifier = original  # type: ignore[misc]
+            setattr(impl, "Verifier", original)  # noqa: B010
 
 
 def verify_upload_attestations(

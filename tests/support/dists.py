@@ -15,6 +15,12 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from publish_action.distributions import Distribution
+from publish_action.distributions.hashing import Hashes
+
 METADATA = "Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: s\n"
 
 
@@ -61,3 +67,26 @@ def write_sdist(folder: Path, name: str, version: str, metadata: str | None = No
             info.size = len(data)
             archive.addfile(info, io.BytesIO(data))
     return path
+
+
+def distribution(
+    filename: str = "demo-1.0.tar.gz",
+    *,
+    project: str = "demo",
+    version: str = "1.0",
+    size: int = 10,
+    sha256: str = "a" * 64,
+    folder: Path = Path("/nowhere"),
+) -> Distribution:
+    """A `Distribution` as `inspect` would make it, without a file: for code that only reads
+    its fields (plans, ledgers, reports)."""
+    return Distribution(
+        path=folder / filename,
+        project=canonicalize_name(project),
+        version=Version(version),
+        kind="wheel" if filename.endswith(".whl") else "sdist",
+        size=size,
+        metadata={"metadata_version": "2.1", "name": project, "version": version},
+        pyversion="py3" if filename.endswith(".whl") else "source",
+        hashes=Hashes(sha256, "b" * 64, "c" * 32),
+    )

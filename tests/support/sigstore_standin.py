@@ -227,7 +227,7 @@ def _github_extensions(claims: Mapping[str, Any]) -> tuple[list[x509.GeneralName
     }
     if claims.get("environment"):
         values["deployment environment"] = str(claims["environment"])
-    san = [x509.UniformResourceIdentifier(f"{url}/{c['job_workflow_ref']}")]
+    san: list[x509.GeneralName] = [x509.UniformResourceIdentifier(f"{url}/{c['job_workflow_ref']}")]
     return san, values
 
 

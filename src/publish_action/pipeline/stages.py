@@ -102,10 +102,10 @@ def index_client(settings: Settings, reporter: Reporter, net: Net) -> IndexClien
 def read_credentials(settings: Settings) -> tuple[Credentials | None, str]:
     """The check's credentials, and how a refusal names them (never the secret)."""
     if settings.check_credentials_explicit and settings.check_credentials:
-        return settings.check_credentials, f"check-user {settings.check_credentials.who}"
+        return settings.check_credentials, f"check-user: {settings.check_credentials.describe()}"
     upload = settings.upload_credentials
     if upload is not None and reads_with_upload_credentials(settings):
-        return upload, f"the upload credentials (user {upload.who})"
+        return upload, f"the upload credentials ({upload.describe()})"
     if upload is not None:
         return None, ("no credentials: the upload credentials only go to the upload URL's host")
     return None, "no credentials"

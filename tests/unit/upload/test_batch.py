@@ -1,0 +1,51 @@
+"""upload/batch.py: uploading a plan's files, stopping after a failure, reporting each once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from publish_action.distributions import inspect
+from publish_action.plan import Action, Step
+from publish_action.reporting import SilentReporter, Status
+from publish_action.upload import UploadResult, upload_all
+from tests.support import samples, servers
+from tests.support.fault_proxy import FaultProxy, Respond, Rule
+from tests.unit.upload.harness import creds, make
+
+
+def test_a_batch_stops_after_a_failure_and_reports_every_file_once(
+    proxy: FaultProxy,
+    pypiserver_index: servers.RunningIndex,
+    tmp_path: Path,
+) -> None:
+    files = [
+        p for v in ("1.0", "1.1", "1.2") for p in samples.build_project(tmp_path / v, "up-batch", v)
+    ]
+    dists = list(inspect(files, verify=True))
+    proxy.add(
+        Rule(Respond(400, {"Content-Type": "text/plain"}, "bad metadata"), method="POST", times=1)
+    )
+    seen: list[tuple[str, Status]] = []
+
+    def on_result(step: Step, result: UploadResult) -> None:
+        seen.append((step.dist.filename, result.outcome.status))
+
+    steps = [Step(d, Action.UPLOAD, project_is_new=True) for d in dists]
+    results = upload_all(
+        make(proxy, pypiserver_index, creds(pypiserver_index)),
+        steps,
+        slots=4,
+        reporter=SilentReporter(),
+        on_result=on_result,
+    )
+    assert [r.outcome.filename for r in results] == [d.filename for d in dists]  # plan order
+    assert sorted(name for name, _ in seen) == sorted(d.filename for d in dists)  # each once
+    statuses = [status for _, status in seen]
+    assert statuses[0] is Status.FAILED  # the project's first file goes alone, and fails
+    assert statuses.count(Status.NOT_ATTEMPTED) == len(dists) - 1
+    assert len(proxy.requests(method="POST")) == 1
+    first = min(dists, key=lambda d: d.size)
+    assert seen[0][0] == first.filename
+    assert canonicalize_name(first.project) == "up-batch"
