@@ -232,6 +232,8 @@ def test_pypi_upload_pages_and_duplicates(net: Net) -> None:
     assert html.headers["content-type"] == "text/html; charset=utf-8"
     assert f'#sha256={sha256(data)}" data-requires-python="&gt;=3.8" >{name}' in html.text
     assert html.headers["x-pypi-last-serial"] == "1"
+    root = net.client.head("https://pypi.org/simple/")  # the root page carries it too
+    assert (root.status_code, root.headers["x-pypi-last-serial"]) == (200, "1")
     listed = page(net, "https://pypi.org/simple/demo/", accept=PEP691).json()
     entry = listed["files"][0]
     assert listed["meta"]["api-version"] == "1.4" and entry["hashes"] == {"sha256": sha256(data)}
@@ -652,6 +654,13 @@ def test_gitea_and_forgejo(net: Net) -> None:
     assert anonymous.status_code == 401
     assert anonymous.headers["www-authenticate"] == 'Basic realm="Gitea Package API"'
     assert upload(net, gitea, wheel(), auth=("releaser", "wrong")).status_code == 401
+    token = gitea.auth[1]  # a token authenticates as its owner, whatever user name comes along
+    assert upload(net, gitea, wheel(), auth=("__token__", token)).status_code == 201
+    assert upload(net, forgejo, wheel(), auth=(token, "")).status_code == 201
+    assert (
+        upload(net, gitea, wheel("other"), auth=("__token__", "releaser-password")).status_code
+        == 401
+    )
     gitea.set_option("private_owner", True)
     assert page(net, gitea.simple_url + "demo/").status_code == 401
 

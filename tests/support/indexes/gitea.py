@@ -66,11 +66,19 @@ class Gitea(StandIn):
         self.simple_url = f"{self.upload_url}/simple/"
 
     def _user(self, request: Request) -> str | None:
+        """services/auth/basic.go ``Basic.Verify`` (go-gitea@00705da1, Forgejo fork@475a2702):
+        the password is looked up as a token first (the user name when the password is empty or
+        "x-oauth-basic") and a token authenticates as its owner, whatever user name came with
+        it; only then is user name + password tried (``UserSignIn``)."""
         basic = request.basic()
         if basic is None:
             return None
         user, secret = basic
-        if self.users.get(user) == secret or self.tokens.get(secret) == user:
+        token = user if secret in ("", "x-oauth-basic") else secret
+        owner = self.tokens.get(token)
+        if owner is not None:
+            return owner
+        if self.users.get(user) == secret:
             return user
         return None
 
