@@ -8,7 +8,9 @@ name or version", 201 on success, only name/version/author/description/summary/h
 license/requires_python kept; ``templates/api/packages/pypi/simple.tmpl`` — go-gitea@926f0c2d
 (``#sha256=``, ``data-requires-python`` only when set) and go-gitea@1965d033 (the old malformed
 ``#sha256-``); ``routers/api/packages/api.go`` ``reqPackageAccess`` (401, realm
-"Gitea Package API", plain text); notes §2 Gitea/Forgejo and §5. HTML only.
+"Gitea Package API", plain text; the pypi group routes only ``POST /``, ``files/…`` and
+``simple/{id}``: there is no root ``simple/`` page, chi answers "404 page not found");
+notes §2 Gitea/Forgejo and §5. HTML only.
 """
 
 from __future__ import annotations
