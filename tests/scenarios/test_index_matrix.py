@@ -643,15 +643,22 @@ class World:
     def posts(self) -> list[str]:
         return [r.path for r in self.standin.requests if r.method == "POST"]
 
-    def checked_and_confirmed(self) -> bool:
-        """The project's page was read before the first upload (the check the product must
-        derive) and again after the last one (the confirmation)."""
-        log = [
+    def _reads(self) -> list[str]:
+        return [
             "read" if r.method == "GET" and r.path.rstrip("/").endswith("/" + PROJECT) else "post"
             for r in self.standin.requests
             if r.method in ("GET", "POST")
         ]
-        return "post" in log and "read" in log[: log.index("post")] and log[-1] == "read"
+
+    def checked(self) -> bool:
+        """The project's page was read before the first upload: the check the product must
+        derive (the races happen after it)."""
+        log = self._reads()
+        return "post" in log and "read" in log[: log.index("post")]
+
+    def checked_and_confirmed(self) -> bool:
+        """... and read again after the last upload (the confirmation)."""
+        return self.checked() and self._reads()[-1] == "read"
 
     def why(self, scenario: str, result: Result) -> str:
         return f"[{self.setup.id}] {self.setup.sources[scenario]}\n{result.describe()}"
@@ -752,6 +759,7 @@ def race_same(world: World, dists: Dists) -> None:
     assert result.code == 0, world.why("race-same", result)
     expected = {dists.sdist.name: world.setup.race_same, dists.wheel.name: "uploaded"}
     assert result.console_outcomes == expected, world.why("race-same", result)
+    assert world.checked_and_confirmed(), world.why("race-same", result)
     assert world.held() == _content({p.name: p for p in (dists.sdist, dists.wheel)})
 
 
@@ -760,6 +768,7 @@ def race_different(world: World, dists: Dists) -> None:
     fired = _race(world, dists.sdist, theirs)
     result = world.run(dists.sdist, dists.wheel)
     assert fired == [dists.sdist.name], result.describe()
+    assert world.checked(), world.why("race-different", result)
     assert result.code == 4, world.why("race-different", result)
     assert result.console_outcomes.get(dists.sdist.name) == "mismatch", world.why(
         "race-different", result
