@@ -232,6 +232,8 @@ def test_pypi_upload_pages_and_duplicates(net: Net) -> None:
     assert html.headers["content-type"] == "text/html; charset=utf-8"
     assert f'#sha256={sha256(data)}" data-requires-python="&gt;=3.8" >{name}' in html.text
     assert html.headers["x-pypi-last-serial"] == "1"
+    root = net.client.head("https://pypi.org/simple/")  # the root page carries it too
+    assert (root.status_code, root.headers["x-pypi-last-serial"]) == (200, "1")
     listed = page(net, "https://pypi.org/simple/demo/", accept=PEP691).json()
     entry = listed["files"][0]
     assert listed["meta"]["api-version"] == "1.4" and entry["hashes"] == {"sha256": sha256(data)}
@@ -409,6 +411,13 @@ def test_gitlab_forwarding_and_group_pages(net: Net) -> None:
     group = page(net, gitlab.group_simple_url + "demo/", auth=gitlab.auth)
     assert group.text.count("<a href=") == 2
     assert "/api/v4/groups/7/-/packages/pypi/files/" in group.text
+    root = page(net, gitlab.simple_url, auth=gitlab.auth)  # get 'simple': the project's index
+    assert (root.status_code, root.headers["content-type"]) == (200, "text/html; charset=utf-8")
+    assert "<title>Links for demo</title>" in root.text
+    assert f'<a href="{gitlab.simple_url}demo" data-requires-python="">demo</a>' in root.text
+    gitlab.add_project(44, "acme/empty", group=7)
+    empty = page(net, gitlab.project_upload_url(44) + "/simple", auth=gitlab.auth).text
+    assert "<h1>Links for empty</h1>" in empty and "<a " not in empty
     assert (
         upload(
             net, gitlab, sdist(), url=gitlab.group_simple_url.removesuffix("/simple/")
@@ -423,7 +432,11 @@ def test_gitlab_forwarding_and_group_pages(net: Net) -> None:
 def test_nexus_hosted_upload_and_duplicates(net: Net) -> None:
     nexus = net.get(Nexus, "Nexus")
     name, data = sdist()
+    empty = page(net, nexus.simple_url)  # the root index exists before any upload
+    assert empty.status_code == 200 and "<title>Simple index</title>" in empty.text
+    assert "<a " not in empty.text
     assert upload(net, nexus, (name, data)).status_code == 200
+    assert '<a href="demo/">demo</a><br/>' in page(net, nexus.simple_url).text
     listed = page(net, nexus.simple_url + "demo/")
     assert (
         f'<a href="../../packages/demo/1.0/{name}#sha256={sha256(data)}" rel="internal">'
@@ -652,6 +665,13 @@ def test_gitea_and_forgejo(net: Net) -> None:
     assert anonymous.status_code == 401
     assert anonymous.headers["www-authenticate"] == 'Basic realm="Gitea Package API"'
     assert upload(net, gitea, wheel(), auth=("releaser", "wrong")).status_code == 401
+    token = gitea.auth[1]  # a token authenticates as its owner, whatever user name comes along
+    assert upload(net, gitea, wheel(), auth=("__token__", token)).status_code == 201
+    assert upload(net, forgejo, wheel(), auth=(token, "")).status_code == 201
+    assert (
+        upload(net, gitea, wheel("other"), auth=("__token__", "releaser-password")).status_code
+        == 401
+    )
     gitea.set_option("private_owner", True)
     assert page(net, gitea.simple_url + "demo/").status_code == 401
 

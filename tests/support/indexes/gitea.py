@@ -8,7 +8,9 @@ name or version", 201 on success, only name/version/author/description/summary/h
 license/requires_python kept; ``templates/api/packages/pypi/simple.tmpl`` — go-gitea@926f0c2d
 (``#sha256=``, ``data-requires-python`` only when set) and go-gitea@1965d033 (the old malformed
 ``#sha256-``); ``routers/api/packages/api.go`` ``reqPackageAccess`` (401, realm
-"Gitea Package API", plain text); notes §2 Gitea/Forgejo and §5. HTML only.
+"Gitea Package API", plain text; the pypi group routes only ``POST /``, ``files/…`` and
+``simple/{id}``: there is no root ``simple/`` page, chi answers "404 page not found");
+notes §2 Gitea/Forgejo and §5. HTML only.
 """
 
 from __future__ import annotations
@@ -66,11 +68,19 @@ class Gitea(StandIn):
         self.simple_url = f"{self.upload_url}/simple/"
 
     def _user(self, request: Request) -> str | None:
+        """services/auth/basic.go ``Basic.Verify`` (go-gitea@00705da1, Forgejo fork@475a2702):
+        the password is looked up as a token first (the user name when the password is empty or
+        "x-oauth-basic") and a token authenticates as its owner, whatever user name came with
+        it; only then is user name + password tried (``UserSignIn``)."""
         basic = request.basic()
         if basic is None:
             return None
         user, secret = basic
-        if self.users.get(user) == secret or self.tokens.get(secret) == user:
+        token = user if secret in ("", "x-oauth-basic") else secret
+        owner = self.tokens.get(token)
+        if owner is not None:
+            return owner
+        if self.users.get(user) == secret:
             return user
         return None
 

@@ -198,8 +198,8 @@ class GitLab(StandIn):
             return denied
         if rest.startswith("/files/"):
             return self._download(scope, rest)
-        if rest.startswith("/simple/"):
-            return self._simple(request, kind, int(ident), scope, rest.removeprefix("/simple/"))
+        if rest == "/simple" or rest.startswith("/simple/"):  # get 'simple' and 'simple/*name'
+            return self._simple(request, kind, int(ident), scope, rest.removeprefix("/simple")[1:])
         return message(404, "404 Not Found")
 
     def _scope(self, kind: str, ident: int) -> list[int] | None:
@@ -248,8 +248,15 @@ class GitLab(StandIn):
     def _simple(
         self, request: Request, kind: str, ident: int, scope: list[int], raw: str
     ) -> Response:
+        base = f"{self.site.base}/api/v4/{kind}/{ident}{'/-' if kind == 'groups' else ''}"
         if not raw:
-            return index_page(self._names(scope))
+            with self.lock:
+                title = (
+                    self.projects[ident].path.rsplit("/", 1)[-1]
+                    if kind == "projects"
+                    else f"group-{ident}"  # the group's name: groups have none here
+                )
+            return index_page(base, title, self._index_entries(scope))
         self.reading(raw)
         packages = self._packages_for(scope, raw)
         if not packages:
@@ -262,17 +269,19 @@ class GitLab(StandIn):
                     body=f"This resource has been moved temporarily to {target}.".encode(),
                 )
             return message(404, "404 Package Not Found")
-        base = f"{self.site.base}/api/v4/{kind}/{ident}{'/-' if kind == 'groups' else ''}"
         files = [f for _, pkg in packages for f in pkg.files.values()]
         if self.options.pep691 and wants_json(request.header("accept")):
             return package_json(base, canonicalize_name(raw), files)
         return package_html(base, packages[0][1].name, files, vary=self.options.pep691)
 
-    def _names(self, scope: list[int]) -> list[str]:
+    def _index_entries(self, scope: list[int]) -> list[tuple[str, str]]:
+        """(name as uploaded, requires_python) per package (version) with files, in order."""
         with self.lock:
-            return sorted(
-                {pkg.name for (p, _, _), pkg in self._packages.items() if p in scope and pkg.files}
-            )
+            return [
+                (pkg.name, next(iter(pkg.files.values())).requires_python)
+                for (p, _, _), pkg in sorted(self._packages.items())
+                if p in scope and pkg.files
+            ]
 
     def _download(self, scope: list[int], rest: str) -> Response:
         _, _, sha, filename = rest.split("/", 3)

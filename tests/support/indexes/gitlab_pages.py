@@ -8,8 +8,9 @@ package's name as uploaded), ``simple_package_versions_json_presenter.rb`` (PEP 
 ``pypi_pep_691_json`` flag: api-version 1.0, the normalized name, the same URLs with their
 fragment), ``lib/api/pypi_packages.rb`` (``json_format_requested?``, ``Vary: Accept``), Grape's
 ``render_api_error!`` (``{"message": "<status> <text>"}``) and
-``lib/api/helpers/packages/basic_auth_helpers.rb`` (the realm). The simple *index* layout
-(``simple_index_presenter.rb``) was not read: unconfirmed.
+``lib/api/helpers/packages/basic_auth_helpers.rb`` (the realm), ``simple_index_presenter.rb``
+(the root page ``get 'simple'``: the same heredoc titled with the project's name, one link per
+package to ``…/simple/<normalized name>`` with the package's name as text, none when empty).
 """
 
 from __future__ import annotations
@@ -84,12 +85,19 @@ def package_json(base: str, name: str, files: list[StoredFile]) -> Response:
     )
 
 
-def index_page(names: list[str]) -> Response:
-    links = "".join(f'<a href="{canonicalize_name(n)}/">{escape(n, "erb")}</a><br>' for n in names)
+def index_page(base: str, title: str, packages: list[tuple[str, str]]) -> Response:
+    """SimpleIndexPresenter: ``package_link`` per package (``each_batch``), joined with nothing;
+    the URL is ``expose_url`` of the simple package path (absolute, no trailing slash)."""
+    anchors = "".join(
+        f'<a href="{base}/packages/pypi/simple/{canonicalize_name(name)}" '
+        f'data-requires-python="{escape(requires, "erb")}">{name}</a>'
+        for name, requires in packages
+    )
     page = (
         f"        <!DOCTYPE html>\n        <html>\n          <head>\n"
-        f"            <title>Links</title>\n          </head>\n          <body>\n"
-        f"            <h1>Links</h1>\n            {links}\n          </body>\n"
-        f"        </html>\n"
+        f"            <title>Links for {escape(title, 'erb')}</title>\n"
+        f"          </head>\n          <body>\n"
+        f"            <h1>Links for {escape(title, 'erb')}</h1>\n"
+        f"            {anchors}\n          </body>\n        </html>\n"
     )
     return Response(200, page.encode(), "text/html; charset=utf-8")

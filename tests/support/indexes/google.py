@@ -3,7 +3,9 @@
 Sources: notes §2 Google Artifact Registry and §5; twine #816 / PR #823 and #1007 (a duplicate is
 400 with the bare reason "Bad Request" and "Requested entity already exists." in the body, also
 for identical content per §5); uv #9778 (user ``__token__`` gets 401: GAR expects
-``oauth2accesstoken``); uv PR #14251 (the simple index is the upload URL plus ``simple/``).
+``oauth2accesstoken``); uv PR #14251 (the simple index is the upload URL plus ``simple/``);
+bazel-contrib/rules_python #3709 and #3826 (GAR serves no PEP 503 root page: ``…/simple/``
+is a 404, authenticated or not, while per-package pages answer).
 Unconfirmed, chosen: a wrong user name or secret is a 401 like uv #9778's (not a 403); valid
 credentials without write access get a 403 in Google's permission wording; the 401 challenge
 and page layout; 200 on a fresh upload.

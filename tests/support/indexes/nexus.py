@@ -4,9 +4,10 @@ Sources: sonatype/nexus-public ``plugins/nexus-repository-pypi`` (code index):
 ``PyPiHostedFacetImpl.java`` / ``datastore/internal/PyPiHostedFacet.java`` (upload: md5 checked
 only when sent; the cached index is dropped on each upload; links
 ``../../packages/<name>/<version>/<file>#md5=``), ``PyPiIndexUtils.java`` +
-``pypi-index.vm`` (page layout, ``rel="internal"``), group handler (members' pages merged, first
-file name wins); twine #693 / PR #694 (the HTML error page), twine #1044 and nexus-public #696
-(the newer "… cannot be updated" text); notes §2 Nexus.
+``pypi-index.vm`` (page layout, ``rel="internal"``), ``pypi-root-index.vm`` and
+``datastore/internal/PyPiHostedFacet.java`` ``getRootIndex`` (the root page), group handler
+(members' pages merged, first file name wins); twine #693 / PR #694 (the HTML error page),
+twine #1044 and nexus-public #696 (the newer "… cannot be updated" text); notes §2 Nexus.
 
 URLs: ``https://<host>[/<context>]/repository/<repo>/`` (upload) and ``…/<repo>/simple/<name>/``.
 """
@@ -151,7 +152,27 @@ class Nexus(StandIn):
             links[stored.filename] = (f"../../{path}#{fragment}={digest}", stored)
         return links
 
+    def _root(self, repo: _Repo) -> Response:
+        """``getRootIndex`` (PyPiHostedRecipe ``rootIndexMatcher``): built from every component,
+        even none, with ``pypi-root-index.vm`` — links ``<name>/`` in name order (a TreeMap)."""
+        names: dict[str, str] = {}
+        for member in repo.members or [repo.name]:
+            for stored in self.store(member).files.values():
+                names.setdefault(stored.name, f"{stored.name}/")
+        rows = "".join(
+            f'  <a href="{escape(link, "xml")}">{escape(name, "xml")}</a><br/>\n'
+            for name, link in sorted(names.items())
+        )
+        page = (
+            '<html>\n<head>\n  <meta http-equiv="Content-Type" content="text/html; '
+            'charset=UTF-8">\n  <title>Simple index</title>\n</head>\n<body>\n'
+            f"{rows}</body>\n</html>\n"
+        )
+        return Response(200, page.encode(), "text/html")
+
     def _simple(self, repo: _Repo, raw: str) -> Response:
+        if not raw:
+            return self._root(repo)
         name = canonicalize_name(raw)
         self.reading(name)
         with self.lock:

@@ -150,7 +150,7 @@ class Warehouse(StandIn):
         raw = path.removeprefix("/simple/").rstrip("/")
         if not raw:
             with self.lock:
-                return simple_index(sorted(self.store().projects()))
+                return simple_index(sorted(self.store().projects()), self.serial)
         self.reading(raw)
         name = canonicalize_name(raw)
         with self.lock:

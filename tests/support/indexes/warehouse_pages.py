@@ -72,15 +72,22 @@ def error(status: int, message: str, accept: str, *, location: str | None = None
     return Response(status, text.encode(), "text/plain; charset=UTF-8", message, headers)
 
 
-def simple_index(names: list[str]) -> Response:
-    """templates/api/simple/index.html."""
+def simple_index(names: list[str], serial: int) -> Response:
+    """templates/api/simple/index.html; ``api/simple.py`` ``simple_index`` sets
+    ``X-PyPI-Last-Serial`` (the latest journal id) on the root page too."""
     links = "".join(f'<a href="/simple/{n}/">{escape(n)}</a>\n    ' for n in names)
     page = (
         '<!DOCTYPE html>\n<html lang="en">\n  <head>\n'
         '    <meta name="pypi:repository-version" content="1.4">\n'
         f"    <title>Simple index</title>\n  </head>\n  <body>\n    {links}</body>\n</html>\n"
     )
-    return Response(200, page.encode(), "text/html; charset=utf-8", None, list(_SIMPLE_HEADERS))
+    return Response(
+        200,
+        page.encode(),
+        "text/html; charset=utf-8",
+        None,
+        [*_SIMPLE_HEADERS, ("X-PyPI-Last-Serial", str(serial))],
+    )
 
 
 def _file_entry(index: Warehouse, stored: StoredFile) -> dict[str, Any]:
