@@ -29,6 +29,12 @@ _METADATA_ADVICE = (
 )
 
 
+def metadata_version_advice(dist: Distribution) -> str:
+    """For a refusal that names the Metadata-Version: which field, and what changes it."""
+    version = dist.metadata.get("metadata_version", "?")
+    return f"{dist.filename} has Metadata-Version {version}: {_METADATA_ADVICE}"
+
+
 def refusals_before_check(
     dists: Sequence[Distribution], facts: IndexFacts, *, max_file_size: int | None
 ) -> None:

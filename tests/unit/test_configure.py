@@ -147,3 +147,57 @@ def test_timeout_deadline_and_cert_reach_the_settings(tmp_path: Path) -> None:
     s = settings_of(["--timeout", "12", "--deadline", "600", "--cert", str(bundle)])
     assert (s.timeout, s.deadline, s.ca_bundle) == (12.0, 600.0, bundle)
     assert (settings_of().timeout, settings_of().deadline) == (30.0, 3600.0)
+
+
+# -- the index's conventions, said before anything is sent (issue 12) -------------------------
+
+
+def warnings_of(argv: list[str], password: str = "") -> tuple[str, ...]:
+    env = {"INPUT_PASSWORD": password} if password else {}
+    return parse(argv, env, Redactor()).warnings
+
+
+def test_a_user_name_the_index_refuses_is_warned_about_up_front() -> None:
+    """JFrog answers 401 to '__token__' (uv's JFrog guide; notes §5)."""
+    url = "https://acme.jfrog.io/artifactory/api/pypi/pypi-local"
+    [warning] = warnings_of(["--repository-url", url], password="tok-123")
+    assert "user '__token__' is likely to be refused by Artifactory" in warning
+    assert "empty user name with an access token" in warning
+    assert warnings_of(["--repository-url", url, "--user", "alice"], password="tok-123") == ()
+
+
+def test_a_user_name_against_an_exact_convention_is_warned_about() -> None:
+    url = "https://d-1.d.codeartifact.eu-west-1.amazonaws.com/pypi/repo/"
+    [warning] = warnings_of(["--repository-url", url, "--user", "admin"], password="t-1")
+    assert "user 'admin' is unusual for AWS CodeArtifact: it expects user 'aws'" in warning
+
+
+def test_a_gitlab_group_url_cannot_take_uploads() -> None:
+    url = "https://gitlab.example.com/api/v4/groups/7/-/packages/pypi"
+    with pytest.raises(InputError) as info:
+        settings_of(["--repository-url", url, "--password", "t-1"])
+    assert "cannot take uploads" in info.value.message
+    assert "/api/v4/projects/<id>/packages/pypi" in info.value.advice
+
+
+def test_a_gemfury_push_token_as_the_user_name_is_sent_and_redacted() -> None:
+    """Gemfury: the push token is the user name, the password empty (notes §1/§5)."""
+    redactor = Redactor()
+    parsed = parse(
+        ["--repository-url", "https://push.fury.io/acme/", "--user", "push-Tk3secret"],
+        {},
+        redactor,
+    )
+    credentials = parsed.settings.upload_credentials
+    assert credentials is not None and credentials.username == "push-Tk3secret"
+    assert credentials.password == ""
+    assert "push-Tk3secret" not in redactor("sent push-Tk3secret")
+    assert credentials.describe() == "a token given as the user name"
+
+
+def test_max_file_size_takes_units() -> None:
+    assert settings_of(["--max-file-size", "250MB"]).max_file_size == 250_000_000
+    assert settings_of(["--max-file-size", "1GiB"]).max_file_size == 2**30
+    assert settings_of([]).max_file_size is None
+    with pytest.raises(InputError, match="250MB"):
+        settings_of(["--max-file-size", "big"])

@@ -224,11 +224,12 @@ class IndexClient:
         facts = self._facts
         return AuthError(
             f"{phase}: {facts.name if facts.kind is not IndexKind.UNKNOWN else 'the index'} "
-            f"refused to let us read {display_url(url)} (HTTP {answer.status}, sent "
-            f"{self._sent}): {answer.message()}",
-            advice=f"{facts.name} reads with {facts.reads}; uploads use {facts.users.convention}"
-            ". Give read credentials with 'check-user' and 'check-password' if they differ; "
-            "a refused read is never taken as 'not there yet'",
+            f"refused to let us read {display_url(url)} (HTTP {answer.status}): "
+            f"{answer.message()}",
+            advice=f"{facts.name} reads with {facts.reads} and expects "
+            f"{facts.users.convention}; this run sent {self._sent}. Give read credentials "
+            "with 'check-user' and 'check-password' if they differ; a refused read is never "
+            "taken as 'not there yet'",
         )
 
     def _auth(self, url: str) -> tuple[str, str] | None:

@@ -219,8 +219,10 @@ FACTS: dict[IndexKind, IndexFacts] = {
         duplicate="refused: feed versions are immutable (status unconfirmed)",
         check_url="the upload URL with 'upload/' replaced by 'simple/'",
         evidence=Evidence.DERIVED,
-        # "Supported versions are: 1.0,1.1,1.2,2.0,2.1" (astral-sh/ruff #10378, uv #2414).
-        metadata_versions=frozenset({"1.0", "1.1", "1.2", "2.0", "2.1"}),
+        # Refused 2.3 in March 2024 ("Supported versions are: 1.0,1.1,1.2,2.0,2.1", ruff
+        # #10378, uv #2414); what it accepts today is unconfirmed, so nothing is refused up
+        # front: a refusal at upload names the field and the setting instead.
+        hints=("a refused Metadata-Version: see the hint on the refusal",),
         sources=("ruff #10378; uv #2414; maturin #1993; uv #7860",),
     ),
     IndexKind.CLOUDSMITH: IndexFacts(

@@ -51,7 +51,7 @@ def identify(
     warnings: list[str] = []
     check_url = given_index_url or profile.simple_url
     if check_url is not None:
-        warning = _aggregate(profile.kind, check_url, net, credentials)
+        warning = _aggregate(profile.kind, check_url, net, credentials, given=bool(given_index_url))
         if warning:
             warnings.append(warning)
     return Identified(profile, tuple(warnings))
@@ -83,7 +83,12 @@ def _pypiserver_simple(answer: Answer) -> str | None:
     return url if url.endswith("/") else url + "/"
 
 
-def _aggregate(kind: IndexKind, check_url: str, net: Net, credentials: Credentials | None) -> str:
+def _aggregate(
+    kind: IndexKind, check_url: str, net: Net, credentials: Credentials | None, *, given: bool
+) -> str:
+    """A warning when the check URL is an aggregate. Nexus uploads only to hosted
+    repositories, so only a given 'index-url' can be a group there; an Artifactory upload URL
+    can itself be a virtual repository (with a default deployment repository)."""
     segs = [s for s in urlsplit(check_url).path.split("/") if s]
     if kind is IndexKind.GITLAB and "groups" in segs:
         return (
@@ -92,7 +97,7 @@ def _aggregate(kind: IndexKind, check_url: str, net: Net, credentials: Credentia
             "counts as already there; use the project's own URL "
             "(/api/v4/projects/<id>/packages/pypi/simple/)"
         )
-    if kind is IndexKind.NEXUS and "repository" in segs[:-1]:
+    if kind is IndexKind.NEXUS and given and "repository" in segs[:-1]:
         at = segs.index("repository")
         name = segs[at + 1]
         api = with_path(check_url, "/" + "/".join([*segs[:at], "service/rest/v1/repositories"]))

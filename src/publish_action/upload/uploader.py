@@ -8,12 +8,14 @@ decides that a file "already exists".
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from publish_action.acceptance import metadata_version_advice
 from publish_action.cancellation import Stopped
 from publish_action.credentials import with_renewal
 from publish_action.errors import (
@@ -308,9 +310,9 @@ class Uploader:
         if status in (401, 403):
             facts = self._profile.facts
             return AuthError(
-                f"{where} refused the upload of {dist.filename}: HTTP {status} ({message}); "
-                f"sent {self._credentials.describe()}",
-                advice=f"{facts.name} expects {facts.users.convention}"
+                f"{where} refused the upload of {dist.filename}: HTTP {status} ({message})",
+                advice=f"{facts.name} expects {facts.users.convention}; this run sent "
+                f"{self._credentials.describe()}"
                 + (
                     "; HTTP 403 can also mean the account may not upload to this project"
                     if status == 403
@@ -327,6 +329,8 @@ class Uploader:
             "the index's message above says why; fix the distribution or the "
             f"index settings and re-run ({rerun_note(self._index is not None)})",
         )
+        if re.search(r"metadata[ _-]?version|supported versions are", message, re.I):
+            advice = f"{metadata_version_advice(dist)}; {advice}"
         return IndexError_(
             f"{where} refused {dist.filename}: HTTP {status} ({message})", advice=advice
         )

@@ -106,3 +106,14 @@ def test_message_and_json_read_the_body() -> None:
     got = answer(400, b'{"message": "nope"}', "application/json", reason="Bad Request")
     assert got.json() == {"message": "nope"}
     assert got.message() == "Bad Request: nope"
+
+
+def test_devpis_status_repeated_in_title_and_heading_is_said_once() -> None:
+    """devpi-server 6.20.3 repeats the status in <title> and <h1> (notes §5): one message."""
+    body = (
+        "<html><head><title>401 Unauthorized</title></head><body><h1>401 Unauthorized</h1>"
+        "This server could not verify that you are authorized.</body></html>"
+    )
+    message = server_message(401, "Unauthorized", "text/html", body)
+    assert message == "Unauthorized: This server could not verify that you are authorized."
+    assert message.count("Unauthorized") == 1

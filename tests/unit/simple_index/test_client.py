@@ -73,7 +73,7 @@ def test_refused_read_is_an_auth_error_and_credentials_were_sent(
     with pytest.raises(AuthError) as info:
         index.project("private")
     assert "check-user" in info.value.advice
-    assert "/simple/private/" in info.value.message and "sent credentials" in info.value.message
+    assert "/simple/private/" in info.value.message and "sent credentials" in info.value.advice
     assert [a is not None for _, p, a in server.seen if p == "/simple/private/"] == [True]
 
 
