@@ -175,7 +175,11 @@ def test_old_version_still_in_dist_is_skipped_new_one_uploaded(
         }
     )
     assert proxy.hits("POST") == 2
-    assert proxy.hits("GET", path_of(via.simple_url(project))) == 2  # check + confirm
+    reads = proxy.hits("GET", path_of(via.simple_url(project)))
+    if any_index.kind == "pulp":  # stored by a task after the 202: the confirm may read again
+        assert reads >= 2
+    else:
+        assert reads == 2  # check + confirm
     assert servers.list_files(any_index, project) == hashes([*old, *new])
 
 
