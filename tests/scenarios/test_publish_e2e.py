@@ -1,4 +1,4 @@
-"""Issue 3, scenarios 1-5, 10 and 11: the everyday paths, on real pypiserver and devpi-server.
+"""Issue 3, scenarios 1-5, 10 and 11: the everyday paths, on real pypiserver, devpi and Pulp.
 
 Each test publishes real distributions (built by hatchling) under a project name unique to the
 test, through the real CLI, and proves the result three ways: exit code, console lines and JSON

@@ -1,5 +1,6 @@
 """Issue 3, scenarios 9 and 12-14: races, dropped connections, cross-origin redirects of the
-check, and an index that accepts uploads but stores nothing — on real pypiserver and devpi."""
+check, and an index that accepts uploads but stores nothing — on real pypiserver, devpi and
+Pulp."""
 
 from __future__ import annotations
 
