@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from tests.support import servers
+from tests.support import pulp, servers
 from tests.support.static_server import static  # noqa: F401 - a fixture for every test
 
 _real_connect = socket.socket.connect
@@ -83,12 +83,35 @@ def devpi_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.Ru
         yield index
 
 
-@pytest.fixture(scope="session", params=["pypiserver", "devpi"])
+@pytest.fixture(scope="session")
+def pulp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pulp.PulpServer]:
+    """One real Pulp for the whole run (PostgreSQL + api, content app, one worker)."""
+    with pulp.pulp(tmp_path_factory.mktemp("pulp")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def pulp_index(pulp_server: pulp.PulpServer) -> servers.RunningIndex:
+    """A Pulp index without a publication: the API serves the simple pages itself."""
+    return pulp_server.index("scenarios")
+
+
+@pytest.fixture
+def pulp_published_index(pulp_server: pulp.PulpServer) -> Iterator[servers.RunningIndex]:
+    """A Pulp index whose simple pages are a publication served by the content app: every
+    ``simple/`` URL answers 302 to another origin. Kept current while the test runs (see
+    :meth:`~tests.support.pulp.PulpServer.published_index`)."""
+    with pulp_server.published_index() as index:
+        yield index
+
+
+INDEX_FIXTURES = {"pypiserver": "pypiserver_index", "devpi": "devpi_index", "pulp": "pulp_index"}
+
+
+@pytest.fixture(scope="session", params=list(INDEX_FIXTURES))
 def any_index(request: pytest.FixtureRequest) -> servers.RunningIndex:
     """Each test using this runs once per real server."""
-    name = str(request.param)
-    fixture = "pypiserver_index" if name == "pypiserver" else "devpi_index"
-    index: servers.RunningIndex = request.getfixturevalue(fixture)
+    index: servers.RunningIndex = request.getfixturevalue(INDEX_FIXTURES[str(request.param)])
     return index
 
 

@@ -132,13 +132,20 @@ class Publisher:
             "--packages-dir",
             str(packages_dir),
             "--confirm-timeout",
-            "2",
+            # 2 s is plenty where an upload is stored before its answer; Pulp stores it in a task
+            # afterwards (one worker, so a release's files queue): the product's default there.
+            "20" if index is not None and index.kind == "pulp" else "2",
             "--report-path",
             str(report_path),
         ]
         environ = dict(environ or {})
         if index is not None:
             argv += ["--repository-url", index.upload_url]
+            derived = index.upload_url.removesuffix("legacy/") + "simple/"
+            if index.kind == "pulp" and index.index_url != derived:
+                # A published Pulp index is read through a second distribution (see
+                # tests/support/pulp.py): its check URL cannot be derived from the upload URL.
+                argv += ["--index-url", index.index_url]
             if credentials:
                 # As a user should: the secret in the environment, not on the command line.
                 argv += [f"--user={index.username}"]
@@ -217,10 +224,15 @@ def dist_dir(tmp_path: Path) -> Callable[..., Path]:
 
 
 def seed(index: servers.RunningIndex, files: Sequence[Path]) -> None:
-    """Put files on the index without product code."""
+    """Put files on the index without product code; on return they are really there (Pulp
+    stores an upload in a task after its 202: ``raw_upload`` waits for it, and this checks)."""
     for path in files:
         response = servers.raw_upload(index, path)
         assert response.status_code < 300, (response.status_code, response.text[:500])
+        if index.kind == "pulp":
+            project = servers.dist_name_version(path.name)[0]
+            stored = servers.list_files(index, project)
+            assert stored.get(path.name) == sha256(path), (path.name, stored)
 
 
 def devpi_stage(

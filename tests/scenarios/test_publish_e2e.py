@@ -1,4 +1,4 @@
-"""Issue 3, scenarios 1-5, 10 and 11: the everyday paths, on real pypiserver and devpi-server.
+"""Issue 3, scenarios 1-5, 10 and 11: the everyday paths, on real pypiserver, devpi and Pulp.
 
 Each test publishes real distributions (built by hatchling) under a project name unique to the
 test, through the real CLI, and proves the result three ways: exit code, console lines and JSON
@@ -77,12 +77,13 @@ def test_rerun_skips_everything_with_one_read_per_project_and_no_upload(
     again.assert_outcomes({p.name: "skipped-identical" for p in files})
     assert "nothing to upload: every file is already on the index" in again.out
     assert proxy.hits("POST") == 0
-    assert dict(proxy.counts) == {
-        # One question tells pypiserver from devpi (their URL shapes are shared).
-        ("GET", path_of(via.upload_url)): 1,
+    expected = {
         ("GET", path_of(via.simple_url(project + "-a"))): 1,
         ("GET", path_of(via.simple_url(project + "-b"))): 1,
     }
+    if any_index.kind != "pulp":  # one question tells pypiserver from devpi (shared shapes)
+        expected[("GET", path_of(via.upload_url))] = 1
+    assert dict(proxy.counts) == expected
     for name in (project + "-a", project + "-b"):
         assert servers.list_files(any_index, name) == {
             p.name: sha256(p) for p in files if servers.dist_name_version(p.name)[0] == name
@@ -177,7 +178,11 @@ def test_old_version_still_in_dist_is_skipped_new_one_uploaded(
         }
     )
     assert proxy.hits("POST") == 2
-    assert proxy.hits("GET", path_of(via.simple_url(project))) == 2  # check + confirm
+    reads = proxy.hits("GET", path_of(via.simple_url(project)))
+    if any_index.kind == "pulp":  # stored by a task after the 202: the confirm may read again
+        assert reads >= 2
+    else:
+        assert reads == 2  # check + confirm
     assert servers.list_files(any_index, project) == hashes([*old, *new])
 
 

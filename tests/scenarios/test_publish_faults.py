@@ -1,5 +1,6 @@
 """Issue 3, scenarios 9 and 12-14: races, dropped connections, cross-origin redirects of the
-check, and an index that accepts uploads but stores nothing — on real pypiserver and devpi."""
+check, and an index that accepts uploads but stores nothing — on real pypiserver, devpi and
+Pulp."""
 
 from __future__ import annotations
 
@@ -50,9 +51,10 @@ def test_file_appearing_between_check_and_upload(
     assert "checked 1 project(s): 2 file(s) to upload, 0 already on the index" in result.out
     if racer == "identical":
         assert result.code == 0, result.describe()
-        # pypiserver refuses the duplicate (409) and the re-read finds it identical; devpi
-        # accepts an identical re-upload as a no-op (200). Either way: on the index, exit 0.
-        expected = "skipped-identical" if strict_index.kind == "pypiserver" else "uploaded"
+        # pypiserver (409) and Pulp (400 "already exists") refuse the duplicate and the re-read
+        # finds it identical; devpi accepts an identical re-upload as a no-op (200). Either
+        # way: on the index, exit 0.
+        expected = "uploaded" if strict_index.kind == "devpi" else "skipped-identical"
         result.assert_outcomes({sdist.name: expected, wheel.name: "uploaded"})
         if expected == "skipped-identical":
             assert "another job won the race" in result.line_with(sdist.name, expected)
@@ -118,8 +120,14 @@ def _assert_redirect_not_followed(
     project: str,
 ) -> None:
     assert result.code == 0, result.describe()
-    line = result.line_with("redirects to another origin")
-    assert other_proxy.url.rstrip("/") in line and "not followed" in line and project in line
+    if target.kind == "pulp":
+        # Pulp stores an upload in a task after its 202: the confirmation's first reads can
+        # come before it, see the 404 (redirected again), and read once more.
+        lines = result.lines_with("redirects to another origin").splitlines()
+    else:
+        lines = [result.line_with("redirects to another origin")]
+    for line in lines:
+        assert other_proxy.url.rstrip("/") in line and "not followed" in line and project in line
     result.assert_outcomes({p.name: "uploaded" for p in ours})
     assert sum(other_proxy.counts.values()) == 0  # never read, credentials never sent there
     assert servers.list_files(target, project) == hashes(ours)
@@ -150,9 +158,10 @@ def test_check_redirected_to_another_origin_is_not_followed(
         via = http_stubs.index_via(any_index, front)
         result = publish(any_index, dist_dir(*ours), "--index-url", via.index_url)
 
-    if any_index.kind == "devpi":
+    if any_index.kind != "pypiserver":
         # Only pypiserver's fallback and GitLab's forwarding mean "not here" (the targets
-        # table); devpi never redirects elsewhere, so such an answer proves nothing.
+        # table); devpi never redirects elsewhere, and Pulp only to its content app (the same
+        # <base_path>/simple/ path), so such an answer proves nothing.
         assert result.code == 6, result.describe()
         assert f"cannot tell whether {project} is here" in result.err
         assert sum(other_proxy.counts.values()) == 0
@@ -161,7 +170,11 @@ def test_check_redirected_to_another_origin_is_not_followed(
     _assert_redirect_not_followed(
         result, any_index, other_origin, other_proxy, ours, theirs, project
     )
-    assert front.hits("GET", path_of(via.simple_url(project))) == 2  # the check and the confirm
+    reads = front.hits("GET", path_of(via.simple_url(project)))
+    if any_index.kind == "pulp":  # the confirmation may read again while Pulp's task runs
+        assert reads >= 2
+    else:
+        assert reads == 2  # the check and the confirm
 
 
 @pytest.fixture
@@ -232,7 +245,7 @@ def test_check_url_that_always_redirects_elsewhere(
     assert result.code == 6, result.describe()
     assert "nothing was uploaded" in result.err
     assert sum(other_proxy.counts.values()) == 0  # never read, credentials never sent there
-    if any_index.kind == "devpi":  # no redirect elsewhere means "not here" for devpi
+    if any_index.kind != "pypiserver":  # only pypiserver's fallback means "not here"
         assert f"cannot tell whether {project} is here" in result.err
         assert redirector.hits("GET") == 1
     else:

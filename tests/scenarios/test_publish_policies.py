@@ -1,5 +1,5 @@
 """Issue 3, scenarios 6-8: a check the index refuses to answer, and the on-existing policies
-`skip` and `overwrite`, on real pypiserver and devpi-server."""
+`skip` and `overwrite`, on real pypiserver, devpi-server and Pulp."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """Issue 10: nothing fails after the files are out, what is sent is what was checked, and no
 secret reaches any output, whatever the index echoes back.
 
-Real pypiserver or devpi behind a FaultProxy (or a counting proxy); the CLI in-process under a
-GitHub-like environment (outputs and step summary files), every output scanned for secrets.
+Real pypiserver, devpi or Pulp behind a FaultProxy (or a counting proxy); the CLI in-process
+under a GitHub-like environment (outputs and step summary files), every output scanned for
+secrets.
 """
 
 from __future__ import annotations

@@ -76,7 +76,7 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -98,6 +98,7 @@ __all__ = [
     "PulpUnavailableError",
     "list_files",
     "pulp",
+    "settle",
     "wait_for_tasks",
 ]
 
@@ -808,6 +809,36 @@ class PulpServer:
             self._distribute(client, root, name, {"publication": publications[0]})
         return self._running_index(name, domain)
 
+    @contextmanager
+    def published_index(self, name: str | None = None) -> Iterator[RunningIndex]:
+        """An index whose simple pages come from a publication on the content app, kept current
+        while the context is open.
+
+        Uploads go to ``<name>``: a repository with ``autopublish`` (each new version is
+        published by the upload's own task). Reads go to ``<name>-read``: a distribution pinned
+        to the newest publication, so every ``simple/`` URL answers 302 to the content app
+        (another origin), which serves the published HTML. A thread re-points ``<name>-read`` at
+        each new publication as it appears (what a deployment that serves publications does
+        after each upload), and :func:`settle` does the same at once. Needed because in
+        pulpcore 3.123.1 / pulp-python 3.36.4 a distribution that points at the repository
+        never serves its publications (see :meth:`index`).
+        """
+        if name is None:
+            name = f"index-{next(self._names)}"
+        upload = self.index(name, publication=True)
+        read = self.publish(upload, f"{name}-read")
+        index = replace(upload, index_url=read.index_url)
+        follower = _Follower(self, upload, f"{name}-read")
+        with _FOLLOWERS_LOCK:
+            _FOLLOWERS[_api_root_of(index)] = follower
+        follower.start()
+        try:
+            yield index
+        finally:
+            follower.stop()
+            with _FOLLOWERS_LOCK:
+                _FOLLOWERS.pop(_api_root_of(index), None)
+
     def wait_task(self, task: str, *, timeout: float = TASK_TIMEOUT) -> dict[str, Any]:
         """Wait for one task (its href, e.g. a 202 body's ``task``) and return it; raise
         :class:`PulpTaskError` if it failed, was cancelled or is still pending after
@@ -859,6 +890,79 @@ class PulpServer:
             },
         )
         _expect(response, f"create domain {domain}")
+
+
+class _Follower:
+    """Keeps a read distribution pinned to the newest publication of a repository."""
+
+    def __init__(self, server: PulpServer, upload: RunningIndex, read_base_path: str) -> None:
+        self._server = server
+        self._root, self._base_path = _api_root_of(upload)
+        self._read_base_path = read_base_path
+        self._lock = threading.Lock()
+        self._served: str | None = None
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pulp-follower", daemon=True)
+        self.error: BaseException | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(TASK_TIMEOUT)
+        if self.error is not None:
+            raise PulpTaskError(f"following publications failed: {self.error!r}")
+
+    def _run(self) -> None:
+        with self._server.client() as client:
+            while not self._stopping.wait(0.1):
+                try:
+                    self.step(client)
+                except Exception as exc:  # noqa: BLE001 - reported by stop()
+                    self.error = exc
+                    return
+
+    def step(self, client: httpx.Client) -> bool:
+        """Re-point the read distribution if a newer publication exists; True when it now
+        serves the repository's latest version."""
+        with self._lock:
+            version = _served_version(client, self._root, self._base_path)
+            if version == self._served:
+                return True
+            response = client.get(
+                f"{self._root}publications/python/pypi/",
+                params={"repository_version": version, "limit": 1, "fields": "pulp_href"},
+            )
+            _expect(response, "find publication")
+            results = response.json()["results"]
+            if not results:
+                return False  # the upload's task has not published it yet
+            response = client.get(
+                f"{self._root}distributions/python/pypi/",
+                params={"base_path": self._read_base_path, "fields": "pulp_href"},
+            )
+            _expect(response, "find read distribution")
+            distribution = urlsplit(response.json()["results"][0]["pulp_href"]).path
+            response = client.patch(distribution, json={"publication": results[0]["pulp_href"]})
+            _expect(response, "re-point read distribution")
+            _wait_task(client, str(response.json()["task"]), timeout=TASK_TIMEOUT)
+            self._served = version
+            return True
+
+    def sync(self, *, timeout: float = TASK_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        with self._server.client() as client:
+            while not self.step(client):
+                if time.monotonic() > deadline:
+                    raise PulpTaskError(f"no publication of {self._base_path} after {timeout}s")
+                time.sleep(0.05)
+
+
+_FOLLOWERS: dict[tuple[str, str], _Follower] = {}
+"""Open :meth:`PulpServer.published_index` contexts by (API root, upload base_path): the same
+path whether or not a test's proxy re-roots the index."""
+_FOLLOWERS_LOCK = threading.Lock()
 
 
 def _check_name(name: str, what: str) -> None:
@@ -971,6 +1075,17 @@ def wait_for_tasks(index: RunningIndex, *, timeout: float = TASK_TIMEOUT) -> Non
                 )
             time.sleep(delay)
             delay = min(delay * 2, 0.25)
+
+
+def settle(index: RunningIndex, *, timeout: float = TASK_TIMEOUT) -> None:
+    """Until every upload answered so far is stored (or failed) and, for a
+    :meth:`PulpServer.published_index`, published and served by its read distribution."""
+    wait_for_tasks(index, timeout=timeout)
+    with _FOLLOWERS_LOCK:
+        follower = _FOLLOWERS.get(_api_root_of(index))
+    if follower is not None:
+        follower.sync(timeout=timeout)
+        wait_for_tasks(index, timeout=timeout)
 
 
 def list_files(index: RunningIndex, project: str | None = None) -> dict[str, str]:

@@ -70,7 +70,7 @@ class RunningIndex:
     """A started index server and everything a test needs to talk to it."""
 
     kind: str
-    """``"pypiserver"`` or ``"devpi"``."""
+    """``"pypiserver"``, ``"devpi"`` or ``"pulp"`` (``tests/support/pulp.py``)."""
     upload_url: str
     """Legacy upload endpoint (``repository-url``); ends in ``/``."""
     index_url: str
@@ -380,9 +380,16 @@ def list_files(index: RunningIndex, project: str) -> dict[str, str]:
     """``{filename: sha256}`` of what the index really stores for ``project``.
 
     Independent of the product code: pypiserver's packages directory is read
-    from disk; devpi is asked through its JSON API (``GET /user/index/project``).
+    from disk; devpi is asked through its JSON API (``GET /user/index/project``); Pulp through
+    its REST API, once every upload answered so far has been stored (its uploads are 202 + a
+    task: see ``pulp.settle``).
     """
     wanted = canonicalize_name(project)
+    if index.kind == "pulp":
+        from tests.support import pulp  # imports this module
+
+        pulp.settle(index)
+        return pulp.list_files(index, project)
     found: dict[str, str] = {}
     if index.kind == "pypiserver":
         for path in sorted(index.data_dir.rglob("*")):
@@ -425,7 +432,9 @@ def raw_upload(
 ) -> httpx.Response:
     """Upload one file with a bare legacy-API multipart POST (no product code).
 
-    For seeding an index in tests and for probing server behaviour.
+    For seeding an index in tests and for probing server behaviour. Pulp answers a fresh
+    upload with 202 and stores the file in a task: this returns once that task (and, for a
+    published index, its publication) is done, so what follows sees the file or its failure.
     """
     name, version = dist_name_version(path.name)
     data = {
@@ -441,8 +450,13 @@ def raw_upload(
     }
     credentials = (index.username, index.password) if auth else None
     with httpx.Client(timeout=60.0, trust_env=False, auth=credentials) as client:
-        return client.post(
+        response = client.post(
             index.upload_url,
             data=data,
             files={"content": (path.name, path.read_bytes(), "application/octet-stream")},
         )
+    if index.kind == "pulp" and response.status_code == 202:
+        from tests.support import pulp  # imports this module
+
+        pulp.settle(index)
+    return response

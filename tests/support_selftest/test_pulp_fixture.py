@@ -1,9 +1,10 @@
 """The real Pulp fixture (tests/support/pulp.py) works, and Pulp behaves as the notes say.
 
-One Pulp is started for this module (two: the domain test has its own). Every request below is a
-bare httpx call, so what is checked is Pulp itself, not the product: the legacy upload is the
-multipart POST that twine and uv send. Nothing is skipped: if Pulp cannot start (no
-.venv-pulp: run scripts/pulp-env), every test here errors with the reason.
+The run's one Pulp (``pulp_server``, shared with the scenarios) serves this module; the domain
+test starts its own. Every request below is a bare httpx call, so what is checked is Pulp
+itself, not the product: the legacy upload is the multipart POST that twine and uv send.
+Nothing is skipped: if Pulp cannot start (no .venv-pulp: run scripts/pulp-env), every test here
+errors with the reason.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import base64
 import hashlib
 import io
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -95,9 +95,8 @@ def get(url: str, **headers: str) -> httpx.Response:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pulp.PulpServer]:
-    with pulp.pulp(tmp_path_factory.mktemp("pulp")) as running:
-        yield running
+def server(pulp_server: pulp.PulpServer) -> pulp.PulpServer:
+    return pulp_server  # the run's one Pulp (tests/conftest.py): ~4 s saved
 
 
 @pytest.fixture(scope="module")

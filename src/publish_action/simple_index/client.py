@@ -133,9 +133,7 @@ class IndexClient:
                 return self._page(project, url, answer, phase)
             target = answer.location
             self._reporter.debug(f"GET {display_url(url)} → {answer.status} {display_url(target)}")
-            if same_origin(start, target) or self._facts.follows_content_redirect:
-                # Pulp serves published pages from its content app, on another origin;
-                # credentials stay with the index's own origin (`_auth`).
+            if same_origin(start, target) or self._content_app(url, target):
                 url = target
                 continue
             if not (
@@ -160,6 +158,12 @@ class IndexClient:
             f"{phase}: too many redirects while reading {display_url(start)}",
             advice="check 'index-url' (it should be the index's simple URL)",
         )
+
+    def _content_app(self, url: str, target: str) -> bool:
+        """Pulp serves a publication's pages from its content app, another origin, under the
+        same `<base_path>/simple/...` path; credentials stay with the index's own origin
+        (`_auth`). Any other redirect elsewhere proves nothing."""
+        return self._facts.follows_content_redirect and evidence.same_pulp_path(url, target)
 
     def _page(self, project: str, url: str, answer: Answer, phase: str) -> ProjectPage:
         status = answer.status

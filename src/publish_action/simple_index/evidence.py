@@ -46,13 +46,23 @@ def probe(
     else:
         answer = get(index_url, accept=accept, limit=PROBE_LIMIT, truncate=True)
         for _ in range(3 if follow else 0):
-            if not answer.is_redirect:
+            if not (answer.is_redirect and same_pulp_path(answer.url, answer.location)):
                 break
             answer = get(answer.location, accept=accept, limit=PROBE_LIMIT, truncate=True)
         good = answer.status == 200 and looks_like_index_root(answer.content_type, answer.text())
     if good:
         return None
     return f"{answer.method} {display_url(answer.url)}: {answer.describe()}"
+
+
+def same_pulp_path(url: str, target: str) -> bool:
+    """`target` serves the same `<base_path>/simple/...` as `url` (.../pypi/<base_path>/...):
+    Pulp's content app (/pulp/content/<base_path>/...)."""
+    path, elsewhere = urlsplit(url).path, urlsplit(target).path
+    _, marker, rest = path.partition("/pypi/")
+    # The content app has its own prefix: the very same path on another origin is a mirror or
+    # a wrong URL, not Pulp's content app.
+    return bool(marker and rest) and elsewhere.endswith("/" + rest) and elsewhere != path
 
 
 def same_project_elsewhere(target: str, project: str) -> bool:

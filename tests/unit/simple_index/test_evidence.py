@@ -58,3 +58,15 @@ def test_evidence_probes_per_index(static: Callable[..., Static]) -> None:
     lookalike = static({"/simple/": (200, {"Content-Type": "text/html"}, b"")})
     with pytest.raises(IndexError_, match="working simple index"):
         client(lookalike.url, kind=IndexKind.PYPI).project("new")
+
+
+def test_only_pulps_content_app_path_counts_as_the_same_index() -> None:
+    """pulp-python: /pypi/<base_path>/simple/... answers 302 to the content app,
+    /pulp/content/<base_path>/simple/... (measured, tests/support_selftest/test_pulp_fixture.py)."""
+    from publish_action.simple_index.evidence import same_pulp_path
+
+    api = "http://127.0.0.1:24817/pypi/team/simple/demo/"
+    assert same_pulp_path(api, "http://127.0.0.1:24816/pulp/content/team/simple/demo/")
+    assert not same_pulp_path(api, "http://127.0.0.1:9/pypi/team/simple/demo/")  # a mirror
+    assert not same_pulp_path(api, "https://pypi.org/simple/demo/")
+    assert not same_pulp_path("http://h/simple/demo/", "http://c/pulp/content/simple/demo/")
