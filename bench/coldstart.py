@@ -173,6 +173,10 @@ class _Handler(SimpleHTTPRequestHandler):
     # Keep-alive (SimpleHTTPRequestHandler sends Content-Length): a CDN does not close the
     # connection after each file, and a reconnect would cost a round trip over the link.
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: with Nagle on, the body waits for the ACK of
+    # the headers, which the peer delays (~40 ms per request even on loopback). A CDN sends
+    # them without that wait.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the link proxy logs every request with its timings
@@ -404,12 +408,23 @@ class Job:
 # -- the measurement -------------------------------------------------------------------------
 
 
-def _package_requests(conns: list[dict[str, Any]]) -> dict[str, int]:
-    lines = [r["line"] for c in conns for r in c["requests"]]
-    return {"connections": len(conns), "requests": len(lines),
-            "simple_pages": sum(1 for line in lines if " /simple/" in line),
-            "files": sum(1 for line in lines if " /files/" in line),
-            "bytes_down": sum(int(c["down_bytes"]) for c in conns)}
+def _package_requests(conns: list[dict[str, Any]], start: float, rtt: float) -> dict[str, Any]:
+    """What the set-up asked of the package index: counts, and when (from ``start``, the
+    first set-up step's start): first request, last answer, time with a request outstanding."""
+    requests = [r for c in conns for r in c["requests"]]
+    lines = [r["line"] for r in requests]
+    out: dict[str, Any] = {"connections": len(conns), "requests": len(lines),
+                           "simple_pages": sum(1 for line in lines if " /simple/" in line),
+                           "files": sum(1 for line in lines if " /files/" in line),
+                           "bytes_down": sum(int(c["down_bytes"]) for c in conns)}
+    if requests:
+        timeline = link.timeline(conns, start, start, rtt)
+        out["first_request_s"] = timeline["first_request_s"]
+        out["last_answer_s"] = max(float(r["last_response"] or r["sent"])
+                                   for r in requests) - start
+        out["waiting_s"] = timeline["waiting_s"]
+        out["max_in_flight"] = timeline["max_in_flight"]
+    return out
 
 
 @dataclass
@@ -426,7 +441,7 @@ class Run:
     cpu_s: float = 0.0
     foreign_cpu_s: float = 0.0
     disturbed: bool = False
-    package_index: dict[str, int] = field(default_factory=dict)
+    package_index: dict[str, Any] = field(default_factory=dict)
     steps: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -468,7 +483,8 @@ class Bench:
             else:
                 self._action_run(record, job, index_url, pkg, index_pid)
             pkg_stop()
-            record.package_index = _package_requests(pkg.connections())
+            start = record.steps[0]["started"] if record.steps else 0.0
+            record.package_index = _package_requests(pkg.connections(), start, self.spec.rtt)
         record.ok = not record.error
         return record
 
@@ -667,13 +683,22 @@ def _ratio(value: float | None) -> str:
 def markdown(result: dict[str, Any]) -> list[str]:
     if not result:
         return []
+    if "error" in result:
+        return ["", "## The action's set-up (cold start)", "",
+                f"**Not measured**: {result['error'][:600]}"]
     s = result["summary"]
 
-    def req(info: dict[str, int]) -> str:
+    def req(info: dict[str, Any]) -> str:
         if not info:
             return "\u2013"
-        return (f"{info['requests']} ({info['simple_pages']} pages, {info['files']} files, "
+        text = (f"{info['requests']} ({info['simple_pages']} pages, {info['files']} files, "
                 f"{info['bytes_down'] / 2**20:.1f} MiB), {info['connections']} connection(s)")
+        if info.get("waiting_s") is not None:
+            text += (f"; requests from {info['first_request_s']:.2f} s to "
+                     f"{info['last_answer_s']:.2f} s, waiting {info['waiting_s']:.2f} s "
+                     f"({info['waiting_s'] / result['link']['rtt_s']:.0f} RTTs), at most "
+                     f"{info['max_in_flight']} in flight")
+        return text
 
     lines = [
         "", "## The action's set-up (cold start)", "",
