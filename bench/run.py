@@ -328,6 +328,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--tools", nargs="+", default=["ours", "twine", "uv", "curl"])
     parser.add_argument("--out", type=Path, default=None, help="results folder")
     parser.add_argument("--no-chart", action="store_true", help="skip the PNG chart")
+    parser.add_argument("--update", action="store_true",
+                        help="re-measure only --scenarios and merge them into the existing "
+                        "results file (same link); the other scenarios' runs are kept")
     parser.add_argument("--budget", type=float, default=None,
                         help="seconds after which disturbed runs are no longer repeated "
                         "(default 720, so the full bench stays under 15 min; 960 with --link)")
@@ -343,11 +346,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _generate(args: argparse.Namespace) -> dict[str, distgen.Generated]:
+def _generate(args: argparse.Namespace,
+              names: list[str] | None = None) -> dict[str, distgen.Generated]:
     all_scenarios = distgen.scenarios(quick=args.quick)
     cache_dir = BENCH / ".cache" / ("quick" if args.quick else "full")
-    wanted = set(args.scenarios) - {"coldstart"}
-    if wanted and "ours" in args.tools:
+    wanted = set(args.scenarios if names is None else names) - {"coldstart"}
+    if wanted and "ours" in args.tools and names is None:
         wanted.add("many-small")  # its publish runs warm up our bytecode cache (start-up)
     if "one-huge" in wanted:
         wanted.add("one-mb")
@@ -384,6 +388,45 @@ def _measure_all(args: argparse.Namespace, generated: dict[str, distgen.Generate
     return records, startup_result
 
 
+def _merge(previous: Path, args: argparse.Namespace, records: list[RunRecord],
+           generated: dict[str, distgen.Generated]) -> tuple[list[RunRecord],
+                                                              dict[str, distgen.Generated],
+                                                              dict[str, object]]:
+    """--update: the previous results' runs of the scenarios not re-measured, plus the new
+    ones; what was kept, from when, is recorded in the document."""
+    old = json.loads(previous.read_text())
+    if old.get("link") != (LINK.to_json() if LINK else None):
+        raise SystemExit(f"--update: {previous} was measured over another link "
+                         f"({(old.get('link') or {}).get('text', 'loopback')})")
+    rerun = set(args.scenarios) | ({"one-mb"} if "one-huge" in args.scenarios else set())
+    kept = [RunRecord(**r) for r in old["runs"] if r["scenario"] not in rerun]
+    kept_scenarios = sorted({r.scenario for r in kept})
+    generated = {**_generate(args, kept_scenarios), **generated}
+    for name, seconds in (old.get("part_seconds") or {}).items():
+        PART_SECONDS.setdefault(name, seconds)
+    info: dict[str, object] = {
+        "previous_generated_at": old["generated_at"], "kept_scenarios": kept_scenarios,
+        "kept_startup": old.get("startup") or {}, "kept_coldstart": old.get("coldstart") or {},
+        "previous_engine_source": old.get("engine_source"),
+        "remeasured": sorted(rerun)}
+    return kept + records, generated, info
+
+
+def _measure_coldstart(args: argparse.Namespace, scratch: Path) -> dict[str, object]:
+    import coldstart
+
+    part_start = time.monotonic()
+    try:
+        result: dict[str, object] = coldstart.measure_all(
+            LINK or link.LinkSpec(rtt=0.0), reps=args.coldstart_reps, scratch=scratch,
+            log=log, patience=lambda: 5.0 if BUDGET.tight else 20.0)
+    except Exception as exc:  # noqa: BLE001 - the other results are still written
+        log(f"coldstart FAILED: {type(exc).__name__}: {exc}")
+        result = {"error": f"{type(exc).__name__}: {exc}"}
+    PART_SECONDS["coldstart"] = round(time.monotonic() - part_start, 1)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     global BUDGET, LINK  # noqa: PLW0603 - one bench run per process
@@ -403,20 +446,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         records, startup_result = _measure_all(args, generated, scratch)
         if "coldstart" in args.scenarios:
-            import coldstart
-
-            part_start = time.monotonic()
-            try:
-                coldstart_result = coldstart.measure_all(
-                    LINK or link.LinkSpec(rtt=0.0), reps=args.coldstart_reps, scratch=scratch,
-                    log=log, patience=lambda: 5.0 if BUDGET.tight else 20.0)
-            except Exception as exc:  # noqa: BLE001 - the other results are still written
-                log(f"coldstart FAILED: {type(exc).__name__}: {exc}")
-                coldstart_result = {"error": f"{type(exc).__name__}: {exc}"}
-            PART_SECONDS["coldstart"] = round(time.monotonic() - part_start, 1)
+            coldstart_result = _measure_coldstart(args, scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
+    updated: dict[str, object] = {}
+    if args.update and (out / f"{stem}.json").exists():
+        records, generated, updated = _merge(out / f"{stem}.json", args, records, generated)
+        startup_result = startup_result or updated.pop("kept_startup")  # type: ignore[assignment]
+        if "coldstart" not in args.scenarios:
+            coldstart_result = updated.pop("kept_coldstart")  # type: ignore[assignment]
+        updated.pop("kept_startup", None)
+        updated.pop("kept_coldstart", None)
+        previous_engine = (updated.get("previous_engine_source") or {}).get(  # type: ignore[attr-defined]
+            "after")
+        if previous_engine and previous_engine != engine_before:
+            log(f"WARNING: --update mixes engine versions ({previous_engine} in the kept runs, "
+                f"{engine_before} now)")
     elapsed = time.monotonic() - started
     engine_after = tools.engine_fingerprint()
     if engine_after != engine_before:
@@ -427,6 +473,7 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "bench_seconds": round(elapsed, 1),
         "part_seconds": PART_SECONDS,
+        "updated": updated or None,
         "engine_source": {"before": engine_before, "after": engine_after,
                           "changed_during_run": engine_before != engine_after},
         "machine": machine_info(),

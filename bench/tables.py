@@ -205,6 +205,12 @@ def markdown(doc: dict[str, Any]) -> str:
         "Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".",
         "",
     ]
+    updated = doc.get("updated")
+    if updated:
+        lines += [f"Updated with `--update`: {', '.join(updated['remeasured'])} re-measured "
+                  f"now; {', '.join(updated['kept_scenarios']) or 'nothing else'} kept from the "
+                  f"run of {updated['previous_generated_at']} (same link, engine "
+                  f"{(updated.get('previous_engine_source') or {}).get('after', '?')}).", ""]
     parts = doc.get("part_seconds") or {}
     if parts:
         lines += ["Time per part: " + ", ".join(f"{k} {v:.0f} s" for k, v in parts.items())
