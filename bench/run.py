@@ -404,7 +404,14 @@ def _merge(previous: Path, args: argparse.Namespace, records: list[RunRecord],
     generated = {**_generate(args, kept_scenarios), **generated}
     for name, seconds in (old.get("part_seconds") or {}).items():
         PART_SECONDS.setdefault(name, seconds)
+    # When each part was measured, carried over through repeated updates.
+    measured_at = dict(old.get("measured_at") or {})
+    for name in [*kept_scenarios, "coldstart"]:
+        measured_at.setdefault(name, old["generated_at"])
+    for name in rerun:
+        measured_at.pop(name, None)
     info: dict[str, object] = {
+        "measured_at": measured_at,
         "previous_generated_at": old["generated_at"], "kept_scenarios": kept_scenarios,
         "kept_startup": old.get("startup") or {}, "kept_coldstart": old.get("coldstart") or {},
         "previous_engine_source": old.get("engine_source"),

@@ -207,10 +207,15 @@ def markdown(doc: dict[str, Any]) -> str:
     ]
     updated = doc.get("updated")
     if updated:
+        when = updated.get("measured_at") or {}
+        kept = [f"{name} ({when.get(name, updated['previous_generated_at'])})"
+                for name in updated["kept_scenarios"]]
+        if "coldstart" not in updated["remeasured"] and doc.get("coldstart"):
+            kept.append(f"coldstart ({when.get('coldstart', updated['previous_generated_at'])})")
         lines += [f"Updated with `--update`: {', '.join(updated['remeasured'])} re-measured "
-                  f"now; {', '.join(updated['kept_scenarios']) or 'nothing else'} kept from the "
-                  f"run of {updated['previous_generated_at']} (same link, engine "
-                  f"{(updated.get('previous_engine_source') or {}).get('after', '?')}).", ""]
+                  f"now; kept from earlier runs (same link, engine "
+                  f"{(updated.get('previous_engine_source') or {}).get('after', '?')}): "
+                  f"{', '.join(kept) or 'nothing'}.", ""]
     parts = doc.get("part_seconds") or {}
     if parts:
         lines += ["Time per part: " + ", ".join(f"{k} {v:.0f} s" for k, v in parts.items())
