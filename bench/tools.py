@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,16 +20,46 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+# twine and uv are bench-only tools: when the running venv lacks them, ensure_tools() puts
+# these pinned versions into a private venv (from the package registry, once).
+TOOLS_VENV = Path(__file__).resolve().parent / ".cache" / "tools-venv"
+TOOL_PINS = ("twine==7.0.0", "uv==0.13.9")
 
 
 def _bin(name: str) -> str:
-    here = VENV_BIN / name
-    if here.exists():
-        return str(here)
+    for folder in (VENV_BIN, TOOLS_VENV / "bin"):
+        here = folder / name
+        if here.exists():
+            return str(here)
     found = shutil.which(name)
     if not found:
-        raise SystemExit(f"bench: {name} is not installed (looked in {VENV_BIN} and PATH)")
+        raise SystemExit(
+            f"bench: {name} is not installed (looked in {VENV_BIN}, "
+            f"{TOOLS_VENV / 'bin'} and PATH); run bench/run.py to install it"
+        )
     return found
+
+
+def ensure_tools(log: Callable[[str], None] = print) -> None:
+    """Install twine and uv into bench/.cache/tools-venv unless they are already there (or in
+    the running venv). pip's own configuration (index, certificates) is used as it is."""
+    missing = [
+        pin
+        for pin in TOOL_PINS
+        if not any((d / pin.split("==")[0]).exists() for d in (VENV_BIN, TOOLS_VENV / "bin"))
+    ]
+    if not missing:
+        return
+    log(f"installing {' '.join(missing)} into {TOOLS_VENV} (bench-only tools, once)")
+    python = TOOLS_VENV / "bin" / "python"
+    if not python.exists():
+        base = getattr(sys, "_base_executable", sys.executable)
+        subprocess.run([base, "-m", "venv", str(TOOLS_VENV)], check=True, timeout=300)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *missing],
+        check=True,
+        timeout=900,
+    )
 
 
 def clean_env(home: Path) -> dict[str, str]:
@@ -277,7 +308,9 @@ def versions() -> dict[str, str]:
         "publish-action": f"{__version__} (src {engine_fingerprint()})",
         "python": sys.version.split()[0],
         "httpx": pkg("httpx"),
-        "twine": pkg("twine"),
+        "twine": out([_bin("twine"), "--version"]).split()[2]
+        if pkg("twine") == ("not installed")
+        else pkg("twine"),
         "uv": out([_bin("uv"), "--version"]).removeprefix("uv "),
         "curl": " ".join(out([_bin("curl"), "--version"]).split()[1:3]),
         "pypiserver": pkg("pypiserver"),
