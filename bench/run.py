@@ -530,6 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     engine_before = tools.engine_fingerprint()
     tools.ensure_tools(log=log)
+    tools.ensure_ours(log=log)
     if LINK:
         log(f"link: {LINK.describe()} (bench/link.py, a fresh proxy per run)")
     generated = _generate(args)

@@ -6,6 +6,7 @@ clean environment (private HOME and cache, no keyring, no proxy, no CI variables
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -24,6 +25,10 @@ VENV_BIN = Path(sys.executable).parent
 # these pinned versions into a private venv (from the package registry, once).
 TOOLS_VENV = Path(__file__).resolve().parent / ".cache" / "tools-venv"
 TOOL_PINS = ("twine==7.0.0", "uv==0.13.9")
+# Ours runs as users run it: the hash-locked runtime only (no developer tools: with `click`
+# installed, httpx alone imports its CLI, rich and pygments, ~90 ms), this checkout's source.
+OURS_VENV = Path(__file__).resolve().parent / ".cache" / "ours-venv"
+RUNTIME_LOCK = Path(__file__).resolve().parents[1] / "requirements" / "runtime.txt"
 
 
 def _bin(name: str) -> str:
@@ -60,6 +65,30 @@ def ensure_tools(log: Callable[[str], None] = print) -> None:
         check=True,
         timeout=900,
     )
+
+
+def ensure_ours(log: Callable[[str], None] = print) -> None:
+    """(Re)build bench/.cache/ours-venv from the runtime lock when the lock changed."""
+    stamp = OURS_VENV / ".lock-sha256"
+    want = hashlib.sha256(RUNTIME_LOCK.read_bytes()).hexdigest()
+    if stamp.is_file() and stamp.read_text() == want:
+        return
+    log(f"installing the runtime lock into {OURS_VENV} (what the action installs)")
+    base = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base, "-m", "venv", "--clear", str(OURS_VENV)], check=True, timeout=300)
+    subprocess.run(
+        [str(OURS_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet",
+         "--disable-pip-version-check", "--require-hashes", "--no-deps", "-r",
+         str(RUNTIME_LOCK)],
+        check=True,
+        timeout=900,
+    )  # fmt: skip
+    stamp.write_text(want)
+
+
+def ours_python() -> str:
+    python = OURS_VENV / "bin" / "python"
+    return str(python) if python.exists() else sys.executable
 
 
 def clean_env(home: Path) -> dict[str, str]:
@@ -115,7 +144,11 @@ class Job:
 # something wrote them; an installed package or a built image has them. Compiled once into
 # this private tree (warmed up before the first measured run), never into src/.
 PYCACHE = Path(__file__).resolve().parent / ".cache" / "pycache"
-OURS_ENV = {"PYTHONPYCACHEPREFIX": str(PYCACHE), "PYTHONDONTWRITEBYTECODE": ""}
+OURS_ENV = {
+    "PYTHONPYCACHEPREFIX": str(PYCACHE),
+    "PYTHONDONTWRITEBYTECODE": "",
+    "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"),
+}
 
 
 # -- the tools ---------------------------------------------------------------------------------
@@ -131,7 +164,7 @@ def ours(
 ) -> Job:
     report = work / "report.json"
     argv = [
-        sys.executable,
+        ours_python(),
         str(REPO / "entrypoint.py"),
         "--repository-url",
         target.upload_url,

@@ -115,7 +115,7 @@ def check(run: RunState, index: IndexClient | None) -> Plan:
     settings, reporter, dists = run.settings, run.reporter, run.dists
     projects = sorted({d.project for d in dists})
     try:
-        pages = index.projects(projects, workers=settings.max_parallel) if index else None
+        pages = index.projects(projects) if index else None
         plan = make_plan(dists, pages, settings.on_existing, index.compare if index else None)
     except PublishError as refused:
         raise refused.with_details("nothing was uploaded") from refused.__cause__

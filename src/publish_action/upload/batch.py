@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from publish_action.reporting import Reporter
 
 PROGRESS_EVERY = 10.0
+READ_WORKERS = 4  # confirmation reads of finished projects, at once
 
 OnResult = Callable[["Step", UploadResult], None]
 AfterProject = Callable[[Sequence["Distribution"]], object]
@@ -50,7 +51,8 @@ def upload_all(
     left = Counter(job.project for job in plan)
     results: dict[str, UploadResult] = {}
     stopping = False
-    with ThreadPoolExecutor(max_workers=slots) as pool:
+    # Confirmation reads run beside the uploads, never in an upload's slot.
+    with ThreadPoolExecutor(max_workers=slots + READ_WORKERS) as pool:
         running: dict[Future[UploadResult], Job] = {}
         reads: set[Future[object]] = set()
         while waiting or running or reads:
