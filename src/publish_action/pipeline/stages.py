@@ -256,6 +256,7 @@ def upload(
         on_result=on_result,
         after_project=read_back if confirming else None,
         cancellation=run.cancellation,
+        first_alone=not settings.index.facts.concurrent_first_uploads,
     )
     errors = [r.error for r in results if r.error is not None] + read_errors
     # A stop decides the exit code: the other failures are its consequences.

@@ -41,12 +41,13 @@ def upload_all(
     on_result: OnResult,
     after_project: AfterProject | None = None,
     cancellation: Cancellation | None = None,
+    first_alone: bool = True,
 ) -> list[UploadResult]:
     """Upload every step; results in plan order. `after_project`'s exceptions are the
     caller's (it runs in the pool, its future is awaited here and re-raised)."""
     jobs = {step.dist.filename: step for step in steps}
     plan = [Job(s.dist.filename, s.dist.project, s.dist.size, s.project_is_new) for s in steps]
-    firsts = first_files(plan)
+    firsts = first_files(plan) if first_alone else {}
     waiting = list(plan)
     left = Counter(job.project for job in plan)
     results: dict[str, UploadResult] = {}
