@@ -67,7 +67,9 @@ def distributions(settings: Settings, reporter: Reporter) -> tuple[Distribution,
     discovery = discover(settings.packages_dir)
     for path in discovery.ignored:
         reporter.debug(f"ignoring {path.name} (not a wheel or sdist)")
-    dists = inspect(discovery.distributions, verify=settings.verify_metadata)
+    dists = inspect(
+        discovery.distributions, verify=settings.verify_metadata, md5=settings.print_hash
+    )
     reporter.info(f"found {len(dists)} distribution(s) in {settings.packages_dir}")
     for dist in dists:
         reporter.info(f"  {dist.filename} ({human_size(dist.size)})")
