@@ -1,11 +1,12 @@
 """twine's and uv's command-line habits, where they don't clash with an input's own flag.
 
 `twine upload -r testpypi -u __token__ --skip-existing dist/*` and `uv publish --index
-testpypi --token ... --check-url ...` run as they are (the leading `upload` or `publish` word
-is optional). Every input keeps its own `--<name>`; the aliases below are other spellings of
-the same input. A boolean input given bare (`--dry-run`) means true, and still takes a value
-when one follows (`--dry-run false`); any other input takes the next item as its value even
-when it begins with a dash (`--password -abc`).
+testpypi --token ... --check-url ...` run as they are: the `upload` or `publish` word is
+optional, and is the first item that is not an option or its value (`twine --verbose upload`
+puts options before it). Every input keeps its own `--<name>`; the aliases below are other
+spellings of the same input. A boolean input given bare (`--dry-run`) means true, and still
+takes a value when one follows (`--dry-run false`); any other input takes the next item as
+its value even when it begins with a dash (`--password -abc`).
 
 After a boolean flag, the next item is a file when it looks like one (a path separator, a
 glob, a distribution's or attestation's suffix), an option when it begins with a dash, and
@@ -41,9 +42,8 @@ def normalise(
     """`argv` with each option's value joined to it, so that argparse cannot mistake a value
     for an option nor a file for a value. `takes_value` and `boolean` are option strings."""
     items = list(argv)
-    if items and items[0] in LEADING_WORDS:
-        items = items[1:]
     joined: list[str] = []
+    positional = False  # the leading word is the first item that is not an option's
     index = 0
     while index < len(items):
         item = items[index]
@@ -53,7 +53,7 @@ def normalise(
             joined += items[index - 1 :]
             break
         if item in boolean:
-            if following is None or following.startswith("-") or _looks_like_a_file(following):
+            if following is None or not _boolean_value(following):
                 joined.append(_join(item, "true"))  # bare: `--dry-run dist/*` means true
             else:
                 joined.append(_join(item, following))
@@ -61,14 +61,23 @@ def normalise(
         elif item in takes_value and following is not None:
             joined.append(_join(item, following))
             index += 1
-        else:
+        elif item.startswith("-"):
             joined.append(item)
+        else:
+            if positional or item not in LEADING_WORDS:
+                joined.append(item)
+            positional = True
     return joined
 
 
 def _join(option: str, value: str) -> str:
     # `-p-abc`: argparse takes a short option's value attached, a long one's after `=`.
     return f"{option}={value}" if option.startswith("--") else option + value
+
+
+def _boolean_value(item: str) -> bool:
+    """Whether the item after a boolean flag is its value rather than an option or a file."""
+    return not (item.startswith("-") or item in LEADING_WORDS or _looks_like_a_file(item))
 
 
 def _looks_like_a_file(item: str) -> bool:

@@ -57,3 +57,9 @@ def test_after_a_double_dash_everything_is_a_file() -> None:
         "--verbose",
         "true",
     ]
+
+
+def test_the_leading_word_may_follow_options_and_is_never_a_value() -> None:
+    assert norm("--verbose", "upload", "dist/a.whl") == ["--verbose=true", "dist/a.whl"]
+    assert norm("-r", "x", "publish", "upload") == ["-rx", "upload"]  # a second one is a file
+    assert norm("--user", "upload") == ["--user=upload"]  # an input's value stays one
