@@ -19,7 +19,7 @@ from typing import NoReturn
 
 from publish_action import __version__
 from publish_action.ci import CiEnvironment
-from publish_action.errors import InputError
+from publish_action.errors import InputError, PublishError
 from publish_action.redaction import Redactor
 from publish_action.settings import Settings
 from publish_action.sources import Given, Level, command_line, gather
@@ -302,19 +302,34 @@ def parse(
             warnings.extend(_secret_warnings(spec, raw[spec.name], flag=from_flag))
         else:
             raw[spec.name] = raw[spec.name].strip()
-    settings, notes, more = configure(
-        raw,
-        ci_env or CiEnvironment.read(environ),
-        redactor,
-        files=gathered.files.distributions if gathered.files else (),
-        earlier=(*line.errors, *gathered.errors),
-    )
+    try:
+        settings, notes, more = configure(
+            raw,
+            ci_env or CiEnvironment.read(environ),
+            redactor,
+            files=gathered.files.distributions if gathered.files else (),
+            earlier=(*line.errors, *gathered.errors),
+        )
+    except InputError as error:
+        raise _with_origins(error, gathered.chosen) from error.__cause__
     return ParsedInputs(
         settings=settings,
         warnings=(*_unknown_env_inputs(environ), *gathered.warnings, *warnings, *more),
         notes=(*gathered.notes, *notes),
         sources=gathered.sources,
     )
+
+
+def _with_origins(error: InputError, chosen: Mapping[str, Given | None]) -> PublishError:
+    """An error about an input whose value came from a variable or a file says which: the
+    user looks for `input 'cert'` in the workflow, and it was TWINE_CERT."""
+    text = error.render()
+    origins = [
+        f"'{name}' came from {given.source}"
+        for name, given in chosen.items()
+        if given is not None and given.level >= Level.VARIABLE and f"'{name}'" in text
+    ]
+    return error.with_details(*origins) if origins else error
 
 
 def _secret_warnings(spec: InputSpec, value: str, *, flag: str) -> list[str]:

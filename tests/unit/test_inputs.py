@@ -250,3 +250,20 @@ def test_the_help_lists_the_aliases_and_files(capsys: pytest.CaptureFixture[str]
         "FILE",
     ):
         assert option in out, option
+
+
+def test_an_invalid_value_from_a_variable_or_a_file_says_where_it_came_from(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(InputError) as info:
+        parse([], {"TWINE_CERT": str(tmp_path / "missing.pem")}, Redactor())
+    assert info.value.details == ("'cert' came from TWINE_CERT",)
+    (tmp_path / ".pypirc").write_text(
+        "[distutils]\nindex-servers = bad\n[bad]\nrepository = ftp://x/\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError) as info:
+        parse(["-r", "bad"], {"HOME": str(tmp_path)}, Redactor())
+    assert "'repository-url' came from ~/.pypirc [bad]" in info.value.details
+    with pytest.raises(InputError) as info:
+        parse(["--cert", str(tmp_path / "missing.pem")], {}, Redactor())
+    assert info.value.details == ()  # given where the user looks: nothing to add
