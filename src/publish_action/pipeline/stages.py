@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from publish_action.confirm import Missing, check_listed, confirm, different_error, missing_error
 from publish_action.credentials import CredentialSource, StaticCredentials
-from publish_action.distributions import Distribution, discover, inspect
+from publish_action.distributions import Distribution, discover, discover_files, inspect
 from publish_action.errors import PublishError, RunStopped
 from publish_action.net import Net, same_origin
 from publish_action.plan import Action, Plan, Step, make_plan
@@ -64,13 +64,16 @@ def target(run: RunState, net: Net) -> None:
 
 
 def distributions(settings: Settings, reporter: Reporter) -> tuple[Distribution, ...]:
-    discovery = discover(settings.packages_dir)
+    if settings.files:
+        discovery, where = discover_files(settings.files), "among the files given"
+    else:
+        discovery, where = discover(settings.packages_dir), f"in {settings.packages_dir}"
     for path in discovery.ignored:
         reporter.debug(f"ignoring {path.name} (not a wheel or sdist)")
     dists = inspect(
         discovery.distributions, verify=settings.verify_metadata, md5=settings.print_hash
     )
-    reporter.info(f"found {len(dists)} distribution(s) in {settings.packages_dir}")
+    reporter.info(f"found {len(dists)} distribution(s) {where}")
     for dist in dists:
         reporter.info(f"  {dist.filename} ({human_size(dist.size)})")
     return dists
