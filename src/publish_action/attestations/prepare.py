@@ -19,7 +19,7 @@ from publish_action.attestations.identity import (
 from publish_action.attestations.sign import sign_all
 from publish_action.attestations.verify import verify_all
 from publish_action.cancellation import Cancellation
-from publish_action.errors import AttestationError, InputError
+from publish_action.errors import AttestationError
 from publish_action.settings import Attestations
 from publish_action.targets import IndexKind
 
@@ -52,8 +52,8 @@ def prepare(
     Returns filename → JSON array text for the upload's `attestations` form field; empty when
     attestations are off. `trust_config` (a `sigstore.models.ClientTrustConfig`) replaces the
     public Sigstore instance: tests pass a local stand-in's; user input never reaches it.
-    Raises `InputError` for `attestations: true` without trusted publishing and
-    `AttestationError` for everything else; nothing has been uploaded when it raises.
+    Without trusted publishing nothing is signed, whatever `attestations` says (a note tells
+    so). Raises `AttestationError`; nothing has been uploaded when it raises.
     """
     if settings.attestations is Attestations.FALSE or not dists:
         return {}
@@ -61,16 +61,12 @@ def prepare(
     known = settings.index.kind is not IndexKind.UNKNOWN
     index = settings.index.kind.value if known else "the index"
     if publisher is None:
-        if forced:
-            raise InputError(
-                "'attestations: true' needs trusted publishing, but this run uploads with "
-                "configured credentials",
-                advice="attestations are signed with the CI's OIDC identity: enable trusted "
-                "publishing (and remove the password), or set 'attestations: auto' or 'false'",
-            )
+        # As gh-action-pypi-publish, whose `attestations` defaults to true and "only works
+        # via Trusted Publishing": a token run goes on, unsigned, and says so.
         reporter.info(
             "attestations: off (they need trusted publishing, and this run uses "
             "configured credentials)"
+            + ("; 'attestations: true' takes effect when it publishes that way" if forced else "")
         )
         return {}
     if not forced and not settings.index.is_pypi:
