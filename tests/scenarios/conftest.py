@@ -318,3 +318,10 @@ def pip_download(index_url: str, requirement: str, dest: Path, *, sdist: bool) -
     )
     assert done.returncode == 0, f"pip download failed:\n{done.stdout}\n{done.stderr}"
     return sorted(set(dest.iterdir()) - before)
+
+
+@pytest.fixture(scope="session")
+def tool_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One runner tool cache per test session, as a self-hosted runner keeps one: the action
+    harness (test_action.py, test_migration.py) builds its environment once."""
+    return tmp_path_factory.mktemp("hostedtoolcache")

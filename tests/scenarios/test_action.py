@@ -288,12 +288,6 @@ def runner_env(workspace: Path, temp: Path, tool_cache: Path) -> dict[str, str]:
     return keep
 
 
-@pytest.fixture(scope="session")
-def tool_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One tool cache per test session, like a runner's: the environment is built once."""
-    return tmp_path_factory.mktemp("hostedtoolcache")
-
-
 def make_runner(tmp_path: Path, tool_cache: Path) -> Runner:
     workspace, temp = tmp_path / "workspace", tmp_path / "runner-temp"
     workspace.mkdir()
@@ -753,7 +747,7 @@ def test_the_image_entrypoint_as_a_container_action_and_as_docker_run(
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.splitlines()[0] == f"::add-mask::{index.password}"
-    assert "ignoring unknown input" not in proc.stderr
+    assert "unknown input" not in proc.stdout + proc.stderr
     outputs = read_file_command(output)
     assert (outputs["uploaded"], outputs["skipped"], outputs["failed"]) == ("2", "0", "0")
     assert outputs["report-path"] == str(temp / "publish-action-report.json")
