@@ -188,8 +188,8 @@ def run_workflow(
     # The job's own Python is still the old one: the action added nothing to PATH.
     assert old_python is not None
     assert runner.job_path == [str(old_python.parent)]
-    path = os.pathsep.join([*runner.job_path, runner.base_env["PATH"]])
-    assert shutil.which("python3", path=path) == str(old_python)
+    job_path = os.pathsep.join([*runner.job_path, runner.base_env["PATH"]])
+    assert shutil.which("python3", path=job_path) == str(old_python)
     for run in runs:
         assert Path(run.step("setup").outputs["python"]).is_relative_to(tool_cache)
     return "\n".join(run.log() for run in runs)
