@@ -41,6 +41,7 @@ from publish_action.inputs import INPUTS
 from publish_action.redaction import Redactor
 from publish_action.reporting import RunResult
 from publish_action.reporting.github import GitHubReporter
+from tests.scenarios.conftest import Image, image_env
 from tests.support import servers
 from tests.support.samples import build_project
 
@@ -638,64 +639,6 @@ def test_without_a_usable_python_it_says_what_it_found(tmp_path: Path) -> None:
 
 
 # -- the container image, without Docker ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Image:
-    """A stand-in for the image: a fresh venv from the lock plus /app, as the Dockerfile."""
-
-    python: Path
-    app: Path
-    build_seconds: float
-
-
-@pytest.fixture(scope="session")
-def image(tmp_path_factory: pytest.TempPathFactory) -> Image:
-    root = tmp_path_factory.mktemp("image")
-    started = time.monotonic()
-    venv = root / "opt-venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    pip = [str(python), "-m", "pip", "--disable-pip-version-check", "--no-input"]
-    # The Dockerfile's command, except that pip's cache is kept (`--no-cache-dir` in the image).
-    subprocess.run(
-        [
-            *pip,
-            "install",
-            "--quiet",
-            "--require-hashes",
-            "--no-deps",
-            "--only-binary=:all:",
-            "-r",
-            str(LOCK),
-        ],
-        check=True,
-        timeout=600,
-    )
-    subprocess.run([*pip, "uninstall", "--quiet", "--yes", "pip"], check=True, timeout=120)
-    app = root / "app"
-    (app / "src").mkdir(parents=True)
-    shutil.copy2(ROOT / "entrypoint.py", app / "entrypoint.py")
-    shutil.copytree(
-        ROOT / "src" / "publish_action",
-        app / "src" / "publish_action",
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
-    return Image(python, app, time.monotonic() - started)
-
-
-def image_env(home: Path, **extra: str) -> dict[str, str]:
-    """The image's own ENV (Dockerfile), a PATH, and nothing of the test process."""
-    env = {
-        "PATH": os.pathsep.join(["/usr/local/bin", "/usr/bin", "/bin"]),
-        "PYTHONUNBUFFERED": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONUTF8": "1",
-        "HOME": str(home),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-    }
-    env.update(extra)
-    return env
 
 
 @pytest.mark.slow
