@@ -191,7 +191,9 @@ def run_workflow(
     job_path = os.pathsep.join([*runner.job_path, runner.base_env["PATH"]])
     assert shutil.which("python3", path=job_path) == str(old_python)
     for run in runs:
-        assert Path(run.step("setup").outputs["python"]).is_relative_to(tool_cache)
+        setup = run.step("setup")
+        assert Path(setup.outputs["python"]).is_relative_to(tool_cache)
+        assert f"(built with {old_python.parent}" not in setup.stdout  # not the old one
     return "\n".join(run.log() for run in runs)
 
 
