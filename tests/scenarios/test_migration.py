@@ -193,7 +193,8 @@ def run_workflow(
     for run in runs:
         setup = run.step("setup")
         assert Path(setup.outputs["python"]).is_relative_to(tool_cache)
-        assert f"(built with {old_python.parent}" not in setup.stdout  # not the old one
+        # Built with the newest Python on the runner, not the old one first on PATH.
+        assert f"(built with {Path(sys.executable).parent}/python" in setup.stdout
     return "\n".join(run.log() for run in runs)
 
 
