@@ -394,12 +394,15 @@ def build(venv: Path, lock: Path, bootstrap: Path, cache: Path) -> str:
     scratch = Path(tempfile.mkdtemp(prefix="tmp-", dir=cache))
     try:
         staged = scratch / "venv"
+        started = time.monotonic()
         uv = obtain_uv(cache, bootstrap, scratch)
+        found = time.monotonic() - started
         how = "pip"
         if uv is not None:
             try:
                 install_with_uv(uv, staged, lock, cache)
-                how = f"uv ({uv})"
+                installed = time.monotonic() - started - found
+                how = f"uv ({uv}; found in {found:.1f}s, installed in {installed:.1f}s)"
             except SetupError as exc:
                 log(f"{exc}; installing with pip instead")
                 shutil.rmtree(staged, ignore_errors=True)
