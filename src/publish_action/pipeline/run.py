@@ -130,7 +130,13 @@ def _pipeline(
         stages.target(run, net)
         settings = run.settings
         run.ledger.hold_until_confirmed(settings.confirm and settings.index_url is not None)
-        refusals_before_check(run.dists, settings.index.facts, max_file_size=settings.max_file_size)
+        refusals_before_check(
+            run.dists,
+            settings.index.facts,
+            max_file_size=settings.max_file_size,
+            verify_metadata=settings.verify_metadata,
+            reporter=reporter,
+        )
         index = stages.index_client(settings, reporter, net)
         plan = stages.check(run, index)
         since = run.lap("check", since)
