@@ -119,7 +119,13 @@ def configure(
         lambda: choice(raw, "trusted-publishing", TrustedPublishing), TrustedPublishing.AUTO
     )
     problems.take(
-        lambda: _check_attestations(attestations, trusted, has_password=upload is not None), None
+        lambda: _check_attestations(
+            attestations,
+            trusted,
+            has_password=upload is not None,
+            packages_dir=_packages_dir(raw["packages-dir"], ci_env),
+        ),
+        None,
     )
     flags = {
         name: _flag(problems, raw, name)
@@ -302,13 +308,21 @@ def _credentials(
 
 
 def _check_attestations(
-    attestations: Attestations, trusted: TrustedPublishing, *, has_password: bool
+    attestations: Attestations,
+    trusted: TrustedPublishing,
+    *,
+    has_password: bool,
+    packages_dir: Path,
 ) -> None:
-    """Refused up front, so a dry run exits as the real run would."""
+    """Refused up front, so a dry run exits as the real run would. Attestation files in
+    packages-dir can go without trusted publishing (to an index that takes them from any
+    user): whether every file has one is decided once the uploads are known."""
+    from publish_action.attestations import prebuilt
+
     uses_tp = trusted is TrustedPublishing.ALWAYS or (
         trusted is TrustedPublishing.AUTO and not has_password
     )
-    if attestations is Attestations.TRUE and not uses_tp:
+    if attestations is Attestations.TRUE and not uses_tp and not prebuilt.all_in(packages_dir):
         raise InputError(
             "'attestations: true' needs trusted publishing, but this run uploads with "
             "configured credentials",

@@ -201,3 +201,15 @@ def test_max_file_size_takes_units() -> None:
     assert settings_of([]).max_file_size is None
     with pytest.raises(InputError, match="250MB"):
         settings_of(["--max-file-size", "big"])
+
+
+def test_forced_attestations_with_credentials_are_for_attestation_files_in_packages_dir(
+    tmp_path: Path,
+) -> None:
+    """Those can go to an index that takes them from any user: whether every file has one is
+    decided once the uploads are known (attestations/prepare.py)."""
+    argv = ["--attestations", "true", "--password", "pw-1234", "--packages-dir", str(tmp_path)]
+    with pytest.raises(InputError, match="needs trusted publishing"):
+        settings_of(argv)
+    (tmp_path / "pkg-1.0.tar.gz.publish.attestation").write_text("{}")
+    assert settings_of(argv).attestations is Attestations.TRUE

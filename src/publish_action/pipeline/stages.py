@@ -15,7 +15,7 @@ from publish_action.net import Net, same_origin
 from publish_action.plan import Action, Plan, Step, make_plan
 from publish_action.redaction import Redactor
 from publish_action.reporting import FileOutcome, Reporter, Status, human_size
-from publish_action.settings import Attestations, Credentials, Settings, TrustedPublishing
+from publish_action.settings import Credentials, Settings, TrustedPublishing
 from publish_action.simple_index import IndexClient
 from publish_action.targets import IndexKind
 from publish_action.targets.identify import identify
@@ -188,9 +188,11 @@ def attestations(
     publisher: TrustedPublisher | None,
     trust_config: object | None,
     redactor: Redactor,
+    *,
+    sign: bool = True,
 ) -> dict[str, str]:
-    if run.settings.attestations is Attestations.FALSE:
-        return {}
+    """The attestations to upload with each file; `sign=False` (a dry run) only verifies the
+    ones in packages-dir (with 'attestations: false', only noted as not sent)."""
     # Cheap to import: sigstore and pypi-attestations load only when signing really runs.
     from publish_action import attestations
 
@@ -204,7 +206,15 @@ def attestations(
         trust_config=trust_config,
         redactor=redactor,
         cancellation=run.cancellation,
+        sign=sign,
     )
+
+
+def attestations_left_alone(run: RunState) -> None:
+    """No file is uploaded: any attestation files in packages-dir stay unsent (verbose)."""
+    from publish_action.attestations import prebuilt
+
+    prebuilt.report_left_alone(run.reporter, prebuilt.all_in(run.settings.packages_dir))
 
 
 FirstReads = list[tuple[Sequence[Distribution], list[Missing]]]

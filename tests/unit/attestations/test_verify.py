@@ -3,6 +3,7 @@ root and, offline, against real attestations under the production trust root."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from pathlib import Path
@@ -264,3 +265,38 @@ def test_stand_in_material_never_passes_as_production(
             sha256="c" * 64,
             trusted_root=production_root,
         )
+
+
+@pytest.mark.parametrize("filename", sorted(REAL_CASES))
+def test_without_a_publisher_real_attestations_still_verify_everything_but_who(
+    filename: str, production_root: Any
+) -> None:
+    """identity=None (configured credentials, an index that takes attestations): the
+    certificate chain, the log entry, the signature and the statement are still checked."""
+    from publish_action.attestations.diagnose import signer_of
+
+    kind, repository, workflow = REAL_CASES[filename]
+    data = (REAL / filename).read_bytes()
+    text = (REAL / f"{filename}.publish.attestation").read_text()
+    sha256 = hashlib.sha256(data).hexdigest()
+
+    def check(name: str = filename, digest: str = sha256, body: str = text) -> str:
+        return verify_attestation(
+            body, identity=None, filename=name, sha256=digest, trusted_root=production_root
+        )
+
+    assert check() == attestations.PUBLISH_PREDICATE
+    host = "https://github.com/" if kind == "GitHub" else "https://gitlab.com/"
+    assert signer_of(text).startswith(f"{host}{repository}/")
+    assert workflow in signer_of(text)
+    with pytest.raises(AttestationError, match="does not match"):
+        check(digest="0" * 64)
+    with pytest.raises(AttestationError, match="attests file"):
+        check(name="other-1.0.tar.gz")
+    # A changed signature: the DSSE envelope no longer verifies.
+    model = json.loads(text)
+    signature = bytearray(base64.b64decode(model["envelope"]["signature"]))
+    signature[-1] ^= 1
+    model["envelope"]["signature"] = base64.b64encode(bytes(signature)).decode()
+    with pytest.raises(AttestationError):
+        check(body=json.dumps(model))
