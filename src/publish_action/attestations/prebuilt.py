@@ -10,7 +10,7 @@ does not upload (already on the index, or not here) are left alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,27 +44,33 @@ class Prebuilt:
         return ", ".join(p.name for p in self.paths)
 
 
-def find(packages_dir: Path, dists: Sequence[Distribution]) -> Prebuilt:
-    """The attestation files beside `dists` (the files about to be uploaded)."""
-    names = sorted((d.filename for d in dists), key=len, reverse=True)
+def find(dists: Sequence[Distribution], folders: Iterable[Path] = ()) -> Prebuilt:
+    """The attestation files beside `dists` (the files about to be uploaded), and those of
+    no file among them in `folders` (where the run's other distributions are: packages-dir,
+    or the folders of the files given as arguments). Each goes with the file of its folder
+    whose name it starts with: one of the same name in another folder is not its own."""
     found: dict[str, list[Path]] = {}
     unmatched: list[Path] = []
-    try:
-        entries = sorted(packages_dir.iterdir())
-    except OSError as exc:
-        raise AttestationError(
-            f"cannot list packages-dir {packages_dir} for attestation files",
-            advice="nothing was uploaded; check the folder's permissions",
-        ) from exc
-    for path in entries:
-        if not path.name.endswith(SUFFIX) or not path.is_file():
-            continue
-        stem = path.name[: -len(SUFFIX)]
-        owner = next((n for n in names if stem.startswith(n + ".")), None)
-        if owner is None:
-            unmatched.append(path)
-        else:
-            found.setdefault(owner, []).append(path)
+    for folder in sorted(set(folders) | {d.path.parent for d in dists}):
+        names = sorted(
+            (d.filename for d in dists if d.path.parent == folder), key=len, reverse=True
+        )
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError as exc:
+            raise AttestationError(
+                f"cannot list {folder} for attestation files",
+                advice="nothing was uploaded; check the folder's permissions",
+            ) from exc
+        for path in entries:
+            if not path.name.endswith(SUFFIX) or not path.is_file():
+                continue
+            stem = path.name[: -len(SUFFIX)]
+            owner = next((n for n in names if stem.startswith(n + ".")), None)
+            if owner is None:
+                unmatched.append(path)
+            else:
+                found.setdefault(owner, []).append(path)
     return Prebuilt(found, tuple(unmatched))
 
 
@@ -78,11 +84,11 @@ def report_left_alone(reporter: Reporter, paths: Sequence[Path]) -> None:
         )
 
 
-def all_in(packages_dir: Path) -> tuple[Path, ...]:
-    """Every attestation file in packages-dir; none when the folder cannot be listed (nothing
-    is read from it then)."""
+def all_in(folders: Iterable[Path]) -> tuple[Path, ...]:
+    """Every attestation file in `folders`; none when one cannot be listed (nothing is read
+    from it then)."""
     try:
-        return find(packages_dir, ()).unmatched
+        return find((), folders).unmatched
     except AttestationError:
         return ()
 

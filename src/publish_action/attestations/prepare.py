@@ -4,6 +4,7 @@ verify the attestations already in packages-dir that go with the files."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publish_action.attestations import prebuilt
@@ -47,6 +48,7 @@ def prepare(
     redactor: Redactor | None = None,
     cancellation: Cancellation | None = None,
     sign: bool = True,
+    folders: Sequence[Path] = (),
 ) -> dict[str, str]:
     """Sign, write and self-verify attestations for `dists` (the files about to be uploaded),
     and verify the ones already in packages-dir (`prebuilt`) that go with them.
@@ -55,12 +57,14 @@ def prepare(
     attestations are off. `trust_config` (a `sigstore.models.ClientTrustConfig`) replaces the
     public Sigstore instance: tests pass a local stand-in's; user input never reaches it.
     `sign=False` (a dry run) verifies the attestations in packages-dir and signs nothing.
+    `folders`: where the run's other distributions are (the attestation files there are
+    mentioned, at verbose level, as left alone).
     Raises `InputError` for `attestations: true` without trusted publishing and
     `AttestationError` for everything else; nothing has been uploaded when it raises.
     """
     if not dists:
         return {}
-    found = prebuilt.find(settings.packages_dir, dists)
+    found = prebuilt.find(dists, folders)
     prebuilt.report_left_alone(reporter, found.unmatched)
     if settings.attestations is Attestations.FALSE:
         if found:

@@ -63,6 +63,7 @@ def build_reporter(
                 ci_env.github,
                 out=out,
                 packages_dir=settings.packages_dir if settings else None,
+                files=settings.files if settings else (),
                 verbose=settings.verbose if settings else False,
             )
         )

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from publish_action.reporting import Reporter
 
 PROGRESS_EVERY = 10.0
+READ_WORKERS = 4  # confirmation reads of finished projects, at once
 
 OnResult = Callable[["Step", UploadResult], None]
 AfterProject = Callable[[Sequence["Distribution"]], object]
@@ -40,17 +41,19 @@ def upload_all(
     on_result: OnResult,
     after_project: AfterProject | None = None,
     cancellation: Cancellation | None = None,
+    first_alone: bool = True,
 ) -> list[UploadResult]:
     """Upload every step; results in plan order. `after_project`'s exceptions are the
     caller's (it runs in the pool, its future is awaited here and re-raised)."""
     jobs = {step.dist.filename: step for step in steps}
     plan = [Job(s.dist.filename, s.dist.project, s.dist.size, s.project_is_new) for s in steps]
-    firsts = first_files(plan)
+    firsts = first_files(plan) if first_alone else {}
     waiting = list(plan)
     left = Counter(job.project for job in plan)
     results: dict[str, UploadResult] = {}
     stopping = False
-    with ThreadPoolExecutor(max_workers=slots) as pool:
+    # Confirmation reads run beside the uploads, never in an upload's slot.
+    with ThreadPoolExecutor(max_workers=slots + READ_WORKERS) as pool:
         running: dict[Future[UploadResult], Job] = {}
         reads: set[Future[object]] = set()
         while waiting or running or reads:

@@ -25,7 +25,7 @@ def test_each_file_gets_the_attestations_named_after_it(
     ):
         (packages / name).write_text("{}")
     (packages / f"{wheel}.other.attestation").mkdir()  # a folder is not a file
-    found = prebuilt.find(packages, dists)
+    found = prebuilt.find(dists)
     assert {k: [p.name for p in v] for k, v in found.by_file.items()} == {
         sdist: [f"{sdist}.build.attestation", f"{sdist}.publish.attestation"],
         wheel: [f"{wheel}.publish.attestation"],
@@ -42,13 +42,13 @@ def test_a_longer_file_name_is_not_taken_for_a_shorter_one(tmp_path: Path) -> No
     short = make_dist(tmp_path, "pkg-1.0.zip")
     long = make_dist(tmp_path, "pkg-1.0.zip.tar.gz")
     (tmp_path / "pkg-1.0.zip.tar.gz.publish.attestation").write_text("{}")
-    found = prebuilt.find(tmp_path, [short, long])
+    found = prebuilt.find([short, long])
     assert list(found.by_file) == ["pkg-1.0.zip.tar.gz"]
     assert not found.has_publish("pkg-1.0.zip")
 
 
 def test_none_found(packages: Path, dists: list[Distribution]) -> None:
-    found = prebuilt.find(packages, dists)
+    found = prebuilt.find(dists)
     assert not found and found.names() == "" and found.unmatched == ()
 
 
@@ -59,14 +59,14 @@ def test_at_most_one_per_kind_with_ours(packages: Path, dists: list[Distribution
     for kind in ("build", "slsa", "sbom"):
         (packages / f"{sdist}.{kind}.attestation").write_text("{}")
     with pytest.raises(AttestationError) as info:
-        prebuilt.check_count(prebuilt.find(packages, dists), set())
+        prebuilt.check_count(prebuilt.find(dists), set())
     assert info.value.exit_code is ExitCode.ATTESTATION
     assert info.value.message == (
         f"too many attestations for {sdist}: {sdist}.build.attestation, "
         f"{sdist}.sbom.attestation, {sdist}.slsa.attestation in packages-dir"
     )
     (packages / f"{sdist}.sbom.attestation").unlink()
-    found = prebuilt.find(packages, dists)
+    found = prebuilt.find(dists)
     prebuilt.check_count(found, set())
     with pytest.raises(AttestationError, match="plus this run's publish attestation"):
         prebuilt.check_count(found, {sdist})
@@ -77,7 +77,7 @@ def test_the_refusal_names_the_files_and_the_ways_out(
 ) -> None:
     (packages / f"{dists[0].filename}.publish.attestation").write_text("{}")
     error = prebuilt.refused_without_publisher(
-        prebuilt.find(packages, dists), "pypi.org", "this run uploads with configured credentials"
+        prebuilt.find(dists), "pypi.org", "this run uploads with configured credentials"
     )
     assert error.message == (
         "pypi.org accepts attestations only from a trusted publisher, and this run uploads "
@@ -92,7 +92,7 @@ def test_those_of_files_not_uploaded_are_mentioned_at_verbose_level_only(
 ) -> None:
     (packages / f"{dists[0].filename}.publish.attestation").write_text("not even json")
     # Nothing uploaded (every file already on the index): every attestation file is left alone.
-    left = prebuilt.all_in(packages)
+    left = prebuilt.all_in([packages])
     assert [p.name for p in left] == [f"{dists[0].filename}.publish.attestation"]
     reporter = Debugging()
     prebuilt.report_left_alone(reporter, left)
@@ -102,6 +102,31 @@ def test_those_of_files_not_uploaded_are_mentioned_at_verbose_level_only(
         "packages-dir)"
     ]
     # A folder that cannot be listed has nothing to mention (and nothing is read from it).
-    assert prebuilt.all_in(packages / "missing") == ()
-    with pytest.raises(AttestationError, match="cannot list packages-dir"):
-        prebuilt.find(packages / "missing", dists)
+    assert prebuilt.all_in([packages / "missing"]) == ()
+    with pytest.raises(AttestationError, match=r"cannot list .*missing for attestation files"):
+        prebuilt.find(dists, [packages / "missing"])
+
+
+def test_each_takes_the_ones_of_its_own_folder(tmp_path: Path) -> None:
+    """Files given as arguments from two folders: an attestation named after a file but in the
+    other folder is not that file's (left alone, with the folder's other attestation files)."""
+    from tests.unit.attestations.harness import make_dist
+
+    here, there = tmp_path / "here", tmp_path / "there"
+    for folder in (here, there, tmp_path / "third"):
+        folder.mkdir()
+    sdist, wheel = make_dist(here, "pkg-1.0.tar.gz"), make_dist(there, "pkg-1.0-py3-none-any.whl")
+    (here / f"{sdist.filename}.publish.attestation").write_text("{}")
+    (here / f"{wheel.filename}.publish.attestation").write_text("{}")
+    (there / f"{wheel.filename}.build.attestation").write_text("{}")
+    (tmp_path / "third" / "pkg-0.9.tar.gz.publish.attestation").write_text("{}")
+    found = prebuilt.find([sdist, wheel], [tmp_path / "third"])
+    assert {k: [p.name for p in v] for k, v in found.by_file.items()} == {
+        sdist.filename: [f"{sdist.filename}.publish.attestation"],
+        wheel.filename: [f"{wheel.filename}.build.attestation"],
+    }
+    assert sorted(str(p.relative_to(tmp_path)) for p in found.unmatched) == [
+        f"here/{wheel.filename}.publish.attestation",
+        "third/pkg-0.9.tar.gz.publish.attestation",
+    ]
+    assert found.has_publish(sdist.filename) and not found.has_publish(wheel.filename)

@@ -31,6 +31,7 @@ from tests.unit.attestations.harness import (
     ci_of,
     github_claims,
     gitlab_claims,
+    make_dist,
     oracle,
     publisher,
     settings_for,
@@ -116,8 +117,9 @@ def test_unsupported_publisher_kind(run: Run, dists: list[Distribution]) -> None
     assert "cannot attest as a CircleCI trusted publisher" in error.message
 
 
-def test_no_sigstore_import_when_off() -> None:
-    """Start-up: a run without attestations never loads sigstore or pypi_attestations."""
+def test_no_sigstore_import_when_off(tmp_path: Path) -> None:
+    """Start-up: a run without attestations never loads sigstore or pypi_attestations (looking
+    for attestation files beside the distributions does not either)."""
     probe = f"""
 import sys
 sys.path.insert(0, {str(ROOT / "src")!r})
@@ -132,7 +134,7 @@ settings = Settings(repository_url=url, index=classify(url), index_url=None, ind
                     check_credentials_explicit=False, packages_dir=Path("."))
 from publish_action.ci import CiEnvironment
 from types import SimpleNamespace
-dist = SimpleNamespace(filename="pkg-1.0.tar.gz")
+dist = SimpleNamespace(filename="pkg-1.0.tar.gz", path=Path({str(tmp_path / "pkg-1.0.tar.gz")!r}))
 assert prepare(settings, SilentReporter(), [dist], None, ci_env=CiEnvironment.read({{}}),
                net=None) == {{}}
 print(",".join(m for m in ("sigstore", "pypi_attestations", "requests") if m in sys.modules))
@@ -609,3 +611,29 @@ def test_true_sends_them_to_an_index_not_known_to_keep_them_and_says_so(
     (packages / f"{dists[0].filename}.publish.attestation").write_text("[]")
     with pytest.raises(AttestationError, match="is not a valid PEP 740 attestation"):
         run(Recorder())
+
+
+def test_files_given_as_arguments_take_the_attestations_beside_each_of_them(
+    run: Run,
+    standin: SigstoreStandIn,
+    issuer: OidcIssuer,
+    tmp_path: Path,
+    packages: Path,
+) -> None:
+    """Distributions from two folders (files given as arguments): each takes the attestation
+    beside it, and one of the same name in the other folder is not its own."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    here, there = (
+        make_dist(packages, "pkg-1.0.tar.gz"),
+        make_dist(elsewhere, "pkg-1.0-py3-none-any.whl"),
+    )
+    provenance = sign_statement(
+        standin, issuer, there.filename, there.hashes.sha256, "https://slsa.dev/provenance/v1"
+    )
+    (elsewhere / f"{there.filename}.build.attestation").write_text(provenance)
+    (packages / f"{there.filename}.build.attestation").write_text("not beside its file")
+
+    arrays = run([here, there])
+    assert len(json.loads(arrays[here.filename])) == 1
+    assert json.loads(arrays[there.filename])[1] == json.loads(provenance)

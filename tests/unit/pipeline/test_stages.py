@@ -124,3 +124,17 @@ def test_the_check_records_what_it_decided_and_warns_of_a_skip_by_name(
         "the index" in seen.lines
     )
     assert Action.UPLOAD in {s.action for s in plan.uploads}
+
+
+def test_files_given_as_arguments_are_published_instead_of_packages_dir(
+    pypiserver_index: servers.RunningIndex, tmp_path: Path
+) -> None:
+    (tmp_path / "packages").mkdir()
+    write_wheel(tmp_path / "packages", "unwanted", "1.0")
+    chosen = write_sdist(tmp_path, "chosen", "1.0")
+    settings = settings_for(pypiserver_index, tmp_path / "packages", str(chosen))
+    assert settings.files == (chosen,)
+    seen = Recorder()
+    dists = stages.distributions(settings, seen)
+    assert [d.filename for d in dists] == ["chosen-1.0.tar.gz"]
+    assert seen.lines[0] == "found 1 distribution(s) among the files given"
