@@ -426,3 +426,35 @@ def test_on_an_index_without_a_publisher_a_broken_one_still_stops_the_run(
     assert "nothing was uploaded" in result.err
     assert result.report["exit_code"] == 8
     assert GITHUB_FILE not in servers.list_files(pulp_index, "pypi-attestations")
+
+
+def test_a_file_given_as_an_argument_takes_the_attestation_beside_it(
+    devpi_index: servers.RunningIndex, publish: Publisher, tmp_path: Path
+) -> None:
+    """As `twine upload --attestations dist/<file>` is typed: the attestation beside the file
+    goes, verified, though packages-dir (not used) is elsewhere; with credentials, since the
+    attestation is there already. devpi drops it (as above)."""
+    index = devpi_stage(devpi_index, "prebuilt-attestations-file-argument", volatile=False)
+    folder = packages(tmp_path, GITLAB_FILE)
+    unused = tmp_path / "unused"
+    unused.mkdir()
+    result = publish(
+        None,
+        unused,
+        "--repository-url",
+        index.upload_url,
+        "-u",
+        index.username,
+        "--attestations",
+        "true",
+        str(folder / GITLAB_FILE),
+        environ={"INPUT_PASSWORD": index.password},
+        secrets=(index.password,),
+        trust_config=attestation_check.production_trust_config(),
+    )
+    assert result.code == 0, result.describe()
+    result.assert_outcomes({GITLAB_FILE: "uploaded"})
+    assert (
+        "attestations: 1 verified for 1 file(s): the signature, its transparency log entry and "
+        "the file name and sha256 they attest; signed by https://gitlab.com/facutuesca/"
+    ) in result.out, result.describe()
