@@ -263,12 +263,12 @@ def pypi() -> Iterator[tuple[FakeInternet, Warehouse]]:
         yield net, warehouse
 
 
-def test_pypi_with_an_api_token_refuses_attestations_so_the_run_stops_first(
+def test_pypi_with_an_api_token_gets_the_files_without_their_attestations_and_a_warning(
     pypi: tuple[FakeInternet, Warehouse], tmp_path: Path
 ) -> None:
     """warehouse attestations/services.py: "Attestations are only supported when using Trusted
-    Publishing". Sent anyway, the first file gets that 400; sent without, no attestation can
-    ever be added to it. So the run stops, and 'attestations: false' says to go without."""
+    Publishing": sent with a token, the first file gets that 400. As twine and
+    gh-action-pypi-publish do with a token, the files go without them; the warning says so."""
     net, warehouse = pypi
     warehouse.reset()
     folder = packages(tmp_path, GITLAB_FILE)
@@ -276,23 +276,25 @@ def test_pypi_with_an_api_token_refuses_attestations_so_the_run_stops_first(
     argv = ["--repository-url", warehouse.upload_url, "--packages-dir", str(folder)]
 
     result = run_cli(argv, environ, (warehouse.token,))
-    assert result.code == 8, result.describe()
+    assert result.code == 0, result.describe()
     assert (
-        "error: pypi.org accepts attestations only from a trusted publisher, and this run "
-        "uploads with configured credentials"
+        "warning: attestations: not sent: pypi.org accepts attestations only from a trusted "
+        "publisher, and this run uploads with configured credentials; "
+        f"{GITLAB_FILE}.publish.attestation stay here"
     ) in result.err, result.describe()
-    assert f"  in packages-dir: {GITLAB_FILE}.publish.attestation" in result.err
-    assert [r for r in warehouse.requests if r.method == "POST"] == []
+    assert warehouse.files("gitlab-oidc-project") == {GITLAB_FILE: sha256(folder / GITLAB_FILE)}
+    assert warehouse.attestations == {}
+    assert not net.unexpected
 
+    warehouse.reset()
     without = run_cli([*argv, "--attestations", "false"], environ, (warehouse.token,))
     assert without.code == 0, without.describe()
     assert (
         f"attestations: off ('attestations: false'): {GITLAB_FILE}.publish.attestation in "
         "packages-dir not sent"
     ) in without.out
+    assert "warning: attestations" not in without.err
     assert warehouse.files("gitlab-oidc-project") == {GITLAB_FILE: sha256(folder / GITLAB_FILE)}
-    assert warehouse.attestations == {}
-    assert not net.unexpected
 
 
 def test_pulp_takes_them_from_a_user_verified_and_serves_them_as_provenance(

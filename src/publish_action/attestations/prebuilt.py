@@ -107,14 +107,13 @@ def check_count(prebuilt: Prebuilt, signing: set[str]) -> None:
             )
 
 
-def refused_without_publisher(prebuilt: Prebuilt, index: str, why: str) -> AttestationError:
-    """The index takes attestations only with a trusted publisher's token: stop before the
-    first upload rather than publish the files without them (no index takes an attestation
-    for a file already uploaded)."""
-    return AttestationError(
-        f"{index} accepts attestations only from a trusted publisher, and {why}",
-        details=(f"in packages-dir: {prebuilt.names()}",),
-        advice="publish with trusted publishing from the workflow that signed them (its "
-        "identity is what the index checks them against); or set 'attestations: false' to "
-        "upload the files without them, or remove the attestation files",
+def not_sent_without_publisher(prebuilt: Prebuilt, index: str, why: str) -> str:
+    """The index takes attestations only with a trusted publisher's token: the files are
+    uploaded without them (as twine and gh-action-pypi-publish do with a token), and the line
+    says what is lost: no index takes an attestation for a file already uploaded."""
+    return (
+        f"attestations: not sent: {index} accepts attestations only from a trusted publisher, "
+        f"and {why}; {prebuilt.names()} stay here and the files are uploaded without them "
+        "(an index never takes an attestation for a file already uploaded). To keep them, "
+        "publish with trusted publishing from the workflow that signed them"
     )

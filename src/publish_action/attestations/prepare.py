@@ -182,7 +182,10 @@ def _with_prebuilt(
             else f"its {ci_name(publisher)} trusted publisher (OIDC issuer "
             f"{publisher.claims.get('iss')}) is not one whose attestations it accepts"
         )
-        raise prebuilt.refused_without_publisher(found, index, why)
+        # As gh-action-pypi-publish and twine do with a token: the files go, without them.
+        # Loudly: the index will never take an attestation for a file once it is uploaded.
+        reporter.warning(prebuilt.not_sent_without_publisher(found, index, why))
+        return {}
     identity = (
         identity_from_claims(publisher.claims, ci=ci_name(publisher))
         if publisher is not None and kind is not None

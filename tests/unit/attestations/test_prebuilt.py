@@ -72,19 +72,19 @@ def test_at_most_one_per_kind_with_ours(packages: Path, dists: list[Distribution
         prebuilt.check_count(found, {sdist})
 
 
-def test_the_refusal_names_the_files_and_the_ways_out(
+def test_the_note_names_the_files_what_is_lost_and_the_way_to_keep_them(
     packages: Path, dists: list[Distribution]
 ) -> None:
     (packages / f"{dists[0].filename}.publish.attestation").write_text("{}")
-    error = prebuilt.refused_without_publisher(
+    note = prebuilt.not_sent_without_publisher(
         prebuilt.find(dists), "pypi.org", "this run uploads with configured credentials"
     )
-    assert error.message == (
-        "pypi.org accepts attestations only from a trusted publisher, and this run uploads "
-        "with configured credentials"
+    assert note.startswith(
+        "attestations: not sent: pypi.org accepts attestations only from a trusted publisher, "
+        "and this run uploads with configured credentials; pkg-1.0.tar.gz.publish.attestation"
     )
-    assert error.details == ("in packages-dir: pkg-1.0.tar.gz.publish.attestation",)
-    assert "'attestations: false'" in error.advice and "trusted publishing" in error.advice
+    assert "never takes an attestation for a file already uploaded" in note
+    assert "trusted publishing" in note
 
 
 def test_those_of_files_not_uploaded_are_mentioned_at_verbose_level_only(

@@ -311,7 +311,7 @@ def test_when_every_file_has_one_nothing_is_signed_and_no_sigstore_token_is_need
 
 
 @pytest.mark.parametrize("who", ["credentials", "circleci"])
-def test_pypi_takes_them_only_with_trusted_publishing_so_the_run_stops_first(
+def test_pypi_takes_them_only_with_trusted_publishing_so_the_files_go_without_them(
     who: str,
     tmp_path: Path,
     dists: list[Distribution],
@@ -321,7 +321,8 @@ def test_pypi_takes_them_only_with_trusted_publishing_so_the_run_stops_first(
 ) -> None:
     """warehouse attestations/services.py: "Attestations are only supported when using Trusted
     Publishing" (and not with publishers without an attestation identity): a 400 for the
-    first file, or, without them, files that can never be attested afterwards."""
+    first file. So, as twine and gh-action-pypi-publish do with a token, the files go
+    without them, and a warning says what is lost (no index attests a file afterwards)."""
     prebuilt_publish(standin, issuer, packages, dists[0])
     identity = (
         None
@@ -329,25 +330,29 @@ def test_pypi_takes_them_only_with_trusted_publishing_so_the_run_stops_first(
         else publisher({"iss": "https://oidc.circleci.com/org/x", "sub": "x"}, "CircleCI")
     )
     before = len(standin.requests)
-    with pytest.raises(AttestationError) as info:
-        prepare(
-            settings_for(tmp_path, packages),
-            Recorder(),
-            dists,
-            identity,
-            **ci_of({}),
-            trust_config=standin.trust_config(),
-        )
+    reporter = Recorder()
+    arrays = prepare(
+        settings_for(tmp_path, packages),
+        reporter,
+        dists,
+        identity,
+        **ci_of({}),
+        trust_config=standin.trust_config(),
+    )
+    assert arrays == {}
     why = (
         "this run uploads with configured credentials"
         if who == "credentials"
         else "its CircleCI trusted publisher (OIDC issuer https://oidc.circleci.com/org/x) is "
         "not one whose attestations it accepts"
     )
-    assert info.value.message == (
-        f"pypi.org accepts attestations only from a trusted publisher, and {why}"
-    )
-    assert info.value.details == ("in packages-dir: pkg-1.0.tar.gz.publish.attestation",)
+    assert reporter.lines == [
+        "warning: attestations: not sent: pypi.org accepts attestations only from a trusted "
+        f"publisher, and {why}; pkg-1.0.tar.gz.publish.attestation stay here and the files "
+        "are uploaded without them (an index never takes an attestation for a file already "
+        "uploaded). To keep them, publish with trusted publishing from the workflow that "
+        "signed them"
+    ]
     assert standin.requests[before:] == []
 
 
