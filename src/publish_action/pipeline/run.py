@@ -125,7 +125,9 @@ def _pipeline(
         pool=settings.max_parallel + 4,
         deadline=run.started + settings.deadline,
     )
-    with Net(net_settings, environ=environ, cancellation=run.cancellation) as net:
+    # 'verbose': every request and its answer, one line each, through the reporter.
+    trace = reporter.debug if settings.verbose else None
+    with Net(net_settings, environ=environ, cancellation=run.cancellation, trace=trace) as net:
         reporter.debug(f"TLS: trusting {net.trust.source}")
         stages.target(run, net)
         settings = run.settings

@@ -84,6 +84,19 @@ class RunResult:
         return sum(1 for o in self.outcomes if o.status in statuses)
 
 
+@dataclass(frozen=True)
+class Transfer:
+    """Where the uploads stand, for a live display: bytes through of the planned total (a
+    finished file counts whole, whatever its outcome) and each file in flight."""
+
+    files: int  # uploads planned
+    done: int  # uploads finished
+    total: int  # bytes planned
+    sent: int  # bytes through so far
+    in_flight: tuple[tuple[str, int, int], ...] = ()  # (file name, bytes sent, size)
+    over: bool = False  # the uploads are over: the display goes
+
+
 def human_size(size: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if size < 1000 or unit == "GB":
