@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import sys
 
-import matplotlib
+import matplotlib  # type: ignore[import-not-found,unused-ignore]
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+import matplotlib.pyplot as plt  # type: ignore[import-not-found,unused-ignore]
 
 TOOLS = [
     ("ours", "publish-action", "#1f77b4"),
@@ -20,7 +20,7 @@ TOOLS = [
     ("uv", "uv publish", "#2ca02c"),
     ("bound", "curl lower bound", "#7f7f7f"),
 ]
-PANELS = ["many-small", "rerun-small", "few-large"]
+PANELS = ["many-small", "rerun-small", "typical-release", "few-large"]
 
 
 def main(source: str, target: str) -> None:
@@ -77,8 +77,9 @@ def main(source: str, target: str) -> None:
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=len(TOOLS), fontsize=8, frameon=False)
     machine = doc["machine"]
+    over = f"over an emulated link: {doc['link']['text']}; " if doc.get("link") else ""
     fig.suptitle(
-        f"publish time per scenario ({machine['cores']} cores, "
+        f"publish time per scenario ({over}{machine['cores']} cores, "
         f"{doc['generated_at'][:10]}; lower is better)",
         fontsize=10,
     )

@@ -19,6 +19,7 @@ import json
 import random
 import tarfile
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +79,7 @@ def scenarios(*, quick: bool = False) -> dict[str, Scenario]:
         FileSpec("bench-large", "1.0.0", "wheel", large_size, seed=3000 + i, tag=tag)
         for i, tag in enumerate(tags)
     )
+    typical = _typical_release(quick=quick)
     # 1 GB (10^9 bytes): waitress refuses request bodies over 1 GiB (413), so not 2^30.
     huge_size = 128 * 1024 * 1024 if quick else 1_000_000_000
     return {
@@ -86,6 +88,12 @@ def scenarios(*, quick: bool = False) -> dict[str, Scenario]:
         ),
         "few-large": Scenario(
             "few-large", large, f"1 project x 6 wheels of {large_size // 2**20} MiB"
+        ),
+        "typical-release": Scenario(
+            "typical-release",
+            typical,
+            f"1 project x (1 sdist + {len(typical) - 1} wheels of "
+            f"{'0.2-1' if quick else '2-10'} MiB)",
         ),
         "one-mb": Scenario(
             "one-mb",
@@ -98,6 +106,33 @@ def scenarios(*, quick: bool = False) -> dict[str, Scenario]:
             f"1 wheel of {huge_size / 1e9:.2f} GB",
         ),
     }
+
+
+TYPICAL_PLATFORMS = (
+    "manylinux_2_17_x86_64.manylinux2014_x86_64",
+    "manylinux_2_17_aarch64.manylinux2014_aarch64",
+    "musllinux_1_2_x86_64",
+    "macosx_11_0_arm64",
+    "macosx_10_12_x86_64",
+    "win_amd64",
+)
+
+
+def _typical_release(*, quick: bool) -> tuple[FileSpec, ...]:
+    """One release of a project with compiled extensions: an sdist and a wheel for each of 5
+    CPython versions x 6 platforms. Sizes are drawn once from a seeded PRNG (2-10 MiB, the
+    sdist 1 MiB), so they are the same on every machine; --quick divides them by 10."""
+    rng = random.Random(6000)  # noqa: S311 - reproducible sizes, not a secret
+    scale = 10 if quick else 1
+    files = [FileSpec("bench-typical", "2.3.1", "sdist", 2**20 // scale, seed=6001)]
+    for minor in range(10, 15):
+        for platform in TYPICAL_PLATFORMS:
+            size = int(rng.uniform(2, 10) * 2**20) // scale
+            tag = f"cp3{minor}-cp3{minor}-{platform}"
+            files.append(
+                FileSpec("bench-typical", "2.3.1", "wheel", size, seed=6002 + len(files), tag=tag)
+            )
+    return tuple(files)
 
 
 # -- writers ---------------------------------------------------------------------------------
@@ -116,7 +151,7 @@ def _metadata(spec: FileSpec) -> bytes:
     ).encode()
 
 
-def _random_chunks(seed: int, size: int):
+def _random_chunks(seed: int, size: int) -> Iterator[bytes]:
     rng = random.Random(seed)  # noqa: S311 - reproducible payload, not a secret
     left = size
     while left > 0:
@@ -246,7 +281,7 @@ class Generated:
         return sum(int(m["size"]) for m in self.files.values())  # type: ignore[call-overload]
 
 
-def ensure(scenario: Scenario, cache: Path, log=print) -> Generated:
+def ensure(scenario: Scenario, cache: Path, log: Callable[[str], None] = print) -> Generated:
     """Generate the scenario's files unless the cache already holds them."""
     directory = cache / "dists" / scenario.name
     # The manifest lives beside the folder, so a tool given `folder/*` sees only distributions.

@@ -21,6 +21,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,7 +124,11 @@ def foreign_load(seconds: float, own_pids: list[int]) -> float:
 
 
 def wait_until_quiet(
-    own_pids: list[int], *, threshold: float = 0.15, patience: float = 20.0, log=print
+    own_pids: list[int],
+    *,
+    threshold: float = 0.15,
+    patience: float = 20.0,
+    log: Callable[[str], None] = print,
 ) -> float:
     """Wait (bounded) until other programs use < ``threshold`` cores; return the last load."""
     deadline = time.monotonic() + patience
@@ -172,15 +177,20 @@ class Measurement:
     client_cpu: float  # the measured tree (reaped descendants included)
     server_cpu: float
     bench_cpu: float
+    other_cpu: float  # helpers of the bench (the link proxy): neither tool nor foreign
     system_busy: float
     peak_rss: int  # bytes, whole tree
     stdout: str
     stderr: str
     timed_out: bool = False
+    started: float = 0.0  # time.monotonic() when the command was started
 
     @property
     def foreign_cpu(self) -> float:
-        return max(0.0, self.system_busy - self.client_cpu - self.server_cpu - self.bench_cpu)
+        return max(
+            0.0,
+            self.system_busy - self.client_cpu - self.server_cpu - self.bench_cpu - self.other_cpu,
+        )
 
     def disturbed(self) -> bool:
         """Other programs used more than ~12 % of one core on average (plus 0.1 s slack)."""
@@ -195,10 +205,12 @@ def run(
     server_pid: int | None,
     timeout: float,
     out_dir: Path,
+    other_pids: tuple[int, ...] = (),
 ) -> Measurement:
     out_dir.mkdir(parents=True, exist_ok=True)
     stdout_path, stderr_path = out_dir / "stdout.txt", out_dir / "stderr.txt"
     server0 = process_cpu(server_pid) if server_pid else 0.0
+    other0 = sum(process_cpu(pid) for pid in other_pids)
     busy0, self0 = system_busy(), self_cpu()
     with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
         start = time.monotonic()
@@ -231,6 +243,7 @@ def run(
     busy = system_busy() - busy0
     bench = self_cpu() - self0
     server = (process_cpu(server_pid) - server0) if server_pid else 0.0
+    other = sum(process_cpu(pid) for pid in other_pids) - other0
     return Measurement(
         argv=argv,
         exit_code=proc.returncode,
@@ -238,10 +251,12 @@ def run(
         client_cpu=usage.ru_utime + usage.ru_stime,
         server_cpu=server,
         bench_cpu=bench,
+        other_cpu=other,
         system_busy=busy,
         # Not wait4's ru_maxrss: it counts the forked copy of this process before exec.
         peak_rss=sampler.peak,
         stdout=stdout_path.read_text(errors="replace"),
         stderr=stderr_path.read_text(errors="replace"),
         timed_out=timed_out.is_set(),
+        started=start,
     )

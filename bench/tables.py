@@ -9,6 +9,7 @@ import statistics
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,8 @@ DASH = "\u2013"  # en dash, for ranges and empty cells
 
 TOOL_ORDER = ("ours", "twine", "uv", "curl-seq", "curl-par4", "curl-get-seq", "curl-get-par4")
 SERVER_ORDER = ("pypiserver", "devpi")
-SCENARIO_ORDER = ("many-small", "few-large", "rerun-small", "one-mb", "one-huge")
+SCENARIO_ORDER = ("many-small", "rerun-small", "typical-release", "few-large", "one-mb", "one-huge")
+TIME_SCENARIOS = ("many-small", "rerun-small", "typical-release", "few-large")
 HELP_TARGET = 0.15
 RATIO_TARGET = 1.15
 RSS_TARGET_MB = 120
@@ -33,6 +35,20 @@ def _tool_rank(tool: str) -> tuple[int, str]:
 
 def _median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
+
+
+def _median_tree(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median of every number in a list of same-shaped dicts (nested dicts too)."""
+    out: dict[str, Any] = {}
+    for key in items[0]:
+        values = [item.get(key) for item in items]
+        if all(isinstance(v, dict) for v in values):
+            out[key] = _median_tree(values)  # type: ignore[arg-type]
+        elif all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            out[key] = statistics.median(values)  # type: ignore[type-var]
+        else:
+            out[key] = values[0]
+    return out
 
 
 def summarize(records: list[Any], generated: dict[str, Any]) -> dict[str, Any]:
@@ -69,6 +85,10 @@ def summarize(records: list[Any], generated: dict[str, Any]) -> dict[str, Any]:
             "requests_detail": json.loads(detail.most_common(1)[0][0]) if detail else {},
             "requests_vary": len(requests) > 1,
         }
+        timelines = [r.link for r in ok if r.link]
+        if timelines:
+            row["link_timeline"] = _median_tree(timelines)
+            row["link_cpu_s"] = _median([r.link_cpu for r in ok])
         phases = [r.phases for r in ok if r.phases]
         if phases:
             keys = sorted({k for p in phases for k in p})
@@ -119,7 +139,7 @@ def _targets(
         out.append({"target": name, "value": value, "goal": target, "met": met})
 
     servers = [s for s in SERVER_ORDER if any(r["server"] == s for r in rows)]
-    for scenario in ("many-small", "few-large", "rerun-small"):
+    for scenario in TIME_SCENARIOS:
         for server in servers:
             ours = _row(rows, scenario, server, "ours")
             if not ours:
@@ -202,17 +222,42 @@ def _cell(row: dict[str, Any]) -> str:
 
 def markdown(doc: dict[str, Any]) -> str:
     machine, versions = doc["machine"], doc["versions"]
+    spec = doc.get("link")
+    command = "python bench/run.py" + (" --quick" if doc["quick"] else "")
+    if spec:
+        command += f" --link {doc['settings'].get('link_argument', '')}".rstrip()
     lines = [
-        "# publish-action benchmark results",
+        "# publish-action benchmark results" + (" over an emulated link" if spec else ""),
         "",
-        f"Generated {doc['generated_at']} by `python bench/run.py"
-        f"{' --quick' if doc['quick'] else ''}` in {doc['bench_seconds']:.0f} s. "
+        f"Generated {doc['generated_at']} by `{command}` in {doc['bench_seconds']:.0f} s. "
         f"Machine: {machine['cores']} cores ({machine['cpu']}), {machine['memory_gib']} GiB, "
         f"Linux {machine['kernel']}.",
         "",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".",
         "",
     ]
+    updated = doc.get("updated")
+    if updated:
+        when = updated.get("measured_at") or {}
+        kept = [
+            f"{name} ({when.get(name, updated['previous_generated_at'])})"
+            for name in updated["kept_scenarios"]
+        ]
+        if "coldstart" not in updated["remeasured"] and doc.get("coldstart"):
+            kept.append(f"coldstart ({when.get('coldstart', updated['previous_generated_at'])})")
+        lines += [
+            f"Updated with `--update`: {', '.join(updated['remeasured'])} re-measured "
+            f"now; kept from earlier runs (same link, engine "
+            f"{(updated.get('previous_engine_source') or {}).get('after', '?')}): "
+            f"{', '.join(kept) or 'nothing'}.",
+            "",
+        ]
+    parts = doc.get("part_seconds") or {}
+    if parts:
+        lines += [
+            "Time per part: " + ", ".join(f"{k} {v:.0f} s" for k, v in parts.items()) + ".",
+            "",
+        ]
     engine = doc.get("engine_source") or {}
     if engine.get("changed_during_run"):
         lines += [
@@ -220,13 +265,74 @@ def markdown(doc: dict[str, Any]) -> str:
             f"{engine['after']}); the numbers mix engine versions.**",
             "",
         ]
+    if spec:
+        lines += [
+            f"**Link** (bench/link.py, a fresh TCP proxy per run in front of the index; "
+            f"every request of every tool goes through it): {spec['text']}. See "
+            "bench/README.md for the model.",
+            "",
+        ]
     lines += _times(doc)
     lines += _resources(doc["summary"]["rows"])
     lines += _phases(doc["summary"]["rows"])
+    if spec:
+        lines += _link_timeline(doc)
+    import coldstart
+
+    lines += coldstart.markdown(doc.get("coldstart") or {})
     lines += _startup(doc.get("startup") or {})
     lines += _target_table(doc)
     lines += _failures(doc["summary"]["rows"])
     return "\n".join(lines)
+
+
+def _link_timeline(doc: dict[str, Any]) -> list[str]:
+    """Per scenario and tool, from the link proxy's log (medians over the clean runs)."""
+    rows = doc["summary"]["rows"]
+    rtt = doc["link"]["rtt_s"]
+    lines = [
+        "",
+        "## Where the time goes over the link (from the link proxy's log)",
+        "",
+        f"Medians of the clean runs. *first request*: start → first request sent "
+        f"(start-up, inspection, hashing). *before upload*: first request → first POST "
+        f"(checks). *upload*: first POST sent → last POST answered. *after*: last POST "
+        f"answered → last answer (confirmation). *exit*: last answer → exit. *waiting*: "
+        f"time with ≥ 1 request outstanding, in RTTs of {rtt * 1000:g} ms; wall - waiting "
+        f"is the tool's own time.",
+        "",
+        "| scenario | tool | wall | first request | before upload (req) | upload "
+        "(POSTs, other req) | after (req) | exit | connections | max in flight | "
+        "waiting (RTTs) | link CPU |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        t = row.get("link_timeline")
+        if not t or row.get("median_s") is None:
+            continue
+
+        def part(name: str, t: dict[str, Any] = t) -> str:
+            value = t.get(name)
+            if not value:
+                return DASH
+            if name == "upload":
+                return (
+                    f"{value['s']:.2f} s ({value['posts']:.0f}, "
+                    f"{value['requests'] - value['posts']:.0f})"
+                )
+            return f"{value['s']:.2f} s ({value['requests']:.0f})"
+
+        waiting = t.get("waiting_s")
+        lines.append(
+            f"| {row['scenario']} | {row['tool']} | {row['median_s']:.2f} s | "
+            f"{_fmt(t.get('first_request_s'), 's')} | {part('before_upload')} | "
+            f"{part('upload')} | {part('after_upload')} | "
+            f"{_fmt(t.get('exit_after_last_answer_s'), 's')} | {t.get('connections', 0):.0f} | "
+            f"{t.get('max_in_flight', 0):.0f} | "
+            f"{f'{waiting:.2f} s ({waiting / rtt:.0f})' if waiting is not None else DASH} | "
+            f"{_fmt(row.get('link_cpu_s'), 's')} |"
+        )
+    return lines
 
 
 def _times(doc: dict[str, Any]) -> list[str]:
@@ -243,7 +349,7 @@ def _times(doc: dict[str, Any]) -> list[str]:
     pairs = []
     for row in rows:
         key = (row["scenario"], row["server"])
-        if key not in pairs and row["scenario"] in ("many-small", "few-large", "rerun-small"):
+        if key not in pairs and row["scenario"] in TIME_SCENARIOS:
             pairs.append(key)
     for scenario, server in pairs:
         prefix = "curl-get" if scenario == "rerun-small" else "curl"
@@ -392,11 +498,11 @@ def _failures(rows: list[dict[str, Any]]) -> list[str]:
 # -- chart -----------------------------------------------------------------------------------
 
 
-def chart(results: Path, png: Path, cache: Path, log=print) -> None:
+def chart(results: Path, png: Path, cache: Path, log: Callable[[str], None] = print) -> None:
     """Draw results.png with matplotlib, from a bench-only venv if this interpreter lacks it."""
     python = sys.executable
     try:
-        import matplotlib  # noqa: F401
+        import matplotlib  # type: ignore[import-not-found,unused-ignore] # noqa: F401
     except ImportError:
         venv = cache / "chart-venv"
         python = str(venv / "bin" / "python")
@@ -407,7 +513,9 @@ def chart(results: Path, png: Path, cache: Path, log=print) -> None:
             ).returncode
         ):
             log(f"installing requirements/bench.txt into {venv} (chart only)")
-            uv = Path(sys.executable).parent / "uv"
+            import tools
+
+            uv = Path(tools._bin("uv"))
             try:
                 subprocess.run(
                     [str(uv), "venv", "--quiet", "--python", sys.executable, str(venv)],

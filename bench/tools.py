@@ -6,10 +6,12 @@ clean environment (private HOME and cache, no keyring, no proxy, no CI variables
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,16 +21,74 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+# twine and uv are bench-only tools: when the running venv lacks them, ensure_tools() puts
+# these pinned versions into a private venv (from the package registry, once).
+TOOLS_VENV = Path(__file__).resolve().parent / ".cache" / "tools-venv"
+TOOL_PINS = ("twine==7.0.0", "uv==0.13.9")
+# Ours runs as users run it: the hash-locked runtime only (no developer tools: with `click`
+# installed, httpx alone imports its CLI, rich and pygments, ~90 ms), this checkout's source.
+OURS_VENV = Path(__file__).resolve().parent / ".cache" / "ours-venv"
+RUNTIME_LOCK = Path(__file__).resolve().parents[1] / "requirements" / "runtime.txt"
 
 
 def _bin(name: str) -> str:
-    here = VENV_BIN / name
-    if here.exists():
-        return str(here)
+    for folder in (VENV_BIN, TOOLS_VENV / "bin"):
+        here = folder / name
+        if here.exists():
+            return str(here)
     found = shutil.which(name)
     if not found:
-        raise SystemExit(f"bench: {name} is not installed (looked in {VENV_BIN} and PATH)")
+        raise SystemExit(
+            f"bench: {name} is not installed (looked in {VENV_BIN}, "
+            f"{TOOLS_VENV / 'bin'} and PATH); run bench/run.py to install it"
+        )
     return found
+
+
+def ensure_tools(log: Callable[[str], None] = print) -> None:
+    """Install twine and uv into bench/.cache/tools-venv unless they are already there (or in
+    the running venv). pip's own configuration (index, certificates) is used as it is."""
+    missing = [
+        pin
+        for pin in TOOL_PINS
+        if not any((d / pin.split("==")[0]).exists() for d in (VENV_BIN, TOOLS_VENV / "bin"))
+    ]
+    if not missing:
+        return
+    log(f"installing {' '.join(missing)} into {TOOLS_VENV} (bench-only tools, once)")
+    python = TOOLS_VENV / "bin" / "python"
+    if not python.exists():
+        base = getattr(sys, "_base_executable", sys.executable)
+        subprocess.run([base, "-m", "venv", str(TOOLS_VENV)], check=True, timeout=300)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *missing],
+        check=True,
+        timeout=900,
+    )
+
+
+def ensure_ours(log: Callable[[str], None] = print) -> None:
+    """(Re)build bench/.cache/ours-venv from the runtime lock when the lock changed."""
+    stamp = OURS_VENV / ".lock-sha256"
+    want = hashlib.sha256(RUNTIME_LOCK.read_bytes()).hexdigest()
+    if stamp.is_file() and stamp.read_text() == want:
+        return
+    log(f"installing the runtime lock into {OURS_VENV} (what the action installs)")
+    base = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base, "-m", "venv", "--clear", str(OURS_VENV)], check=True, timeout=300)
+    subprocess.run(
+        [str(OURS_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet",
+         "--disable-pip-version-check", "--require-hashes", "--no-deps", "-r",
+         str(RUNTIME_LOCK)],
+        check=True,
+        timeout=900,
+    )  # fmt: skip
+    stamp.write_text(want)
+
+
+def ours_python() -> str:
+    python = OURS_VENV / "bin" / "python"
+    return str(python) if python.exists() else sys.executable
 
 
 def clean_env(home: Path) -> dict[str, str]:
@@ -84,7 +144,11 @@ class Job:
 # something wrote them; an installed package or a built image has them. Compiled once into
 # this private tree (warmed up before the first measured run), never into src/.
 PYCACHE = Path(__file__).resolve().parent / ".cache" / "pycache"
-OURS_ENV = {"PYTHONPYCACHEPREFIX": str(PYCACHE), "PYTHONDONTWRITEBYTECODE": ""}
+OURS_ENV = {
+    "PYTHONPYCACHEPREFIX": str(PYCACHE),
+    "PYTHONDONTWRITEBYTECODE": "",
+    "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"),
+}
 
 
 # -- the tools ---------------------------------------------------------------------------------
@@ -100,7 +164,7 @@ def ours(
 ) -> Job:
     report = work / "report.json"
     argv = [
-        sys.executable,
+        ours_python(),
         str(REPO / "entrypoint.py"),
         "--repository-url",
         target.upload_url,
@@ -277,7 +341,9 @@ def versions() -> dict[str, str]:
         "publish-action": f"{__version__} (src {engine_fingerprint()})",
         "python": sys.version.split()[0],
         "httpx": pkg("httpx"),
-        "twine": pkg("twine"),
+        "twine": out([_bin("twine"), "--version"]).split()[2]
+        if pkg("twine") == ("not installed")
+        else pkg("twine"),
         "uv": out([_bin("uv"), "--version"]).removeprefix("uv "),
         "curl": " ".join(out([_bin("curl"), "--version"]).split()[1:3]),
         "pypiserver": pkg("pypiserver"),

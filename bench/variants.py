@@ -25,6 +25,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import distgen  # noqa: E402
+import link  # noqa: E402
 import run  # noqa: E402
 
 
@@ -33,13 +34,21 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "scenario", choices=["many-small", "rerun-small", "few-large", "one-mb", "one-huge"]
+        "scenario",
+        choices=["many-small", "rerun-small", "typical-release", "few-large", "one-mb", "one-huge"],
     )
     parser.add_argument("server", choices=["pypiserver", "devpi"])
     parser.add_argument("tools", nargs="+")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="the --quick file sizes")
+    parser.add_argument(
+        "--link",
+        type=link.LinkSpec.parse,
+        default=None,
+        help="over an emulated link, as run.py --link (e.g. rtt=20ms,bw=400mbit)",
+    )
     args = parser.parse_args()
+    run.LINK = args.link
 
     name = "many-small" if args.scenario == "rerun-small" else args.scenario
     cache = BENCH / ".cache" / ("quick" if args.quick else "full")

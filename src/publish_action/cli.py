@@ -59,6 +59,8 @@ def main(
         reporter.warning(warning)
     for note in parsed.notes:
         reporter.info(note)
+    for line in parsed.sources:  # where each setting came from; never a value
+        reporter.debug(line)
     # Found now, not after the files are out: a report that cannot be written must not fail
     # a release that already happened.
     problem = unwritable_outputs(settings, ci_env)

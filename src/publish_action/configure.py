@@ -6,7 +6,7 @@ fixing a workflow should not discover its mistakes one run at a time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -36,13 +36,14 @@ from publish_action.settings import (
 from publish_action.targets import IndexProfile, classify
 
 T = TypeVar("T")
+_UV_SPELLING = {"automatic": "auto"}
 
 
 class _Problems:
     """Collects every InputError instead of stopping at the first."""
 
-    def __init__(self) -> None:
-        self.errors: list[InputError] = []
+    def __init__(self, earlier: Sequence[InputError] = ()) -> None:
+        self.errors: list[InputError] = list(earlier)
 
     def take(self, convert: Callable[[], T], default: T) -> T:
         try:
@@ -65,12 +66,19 @@ class _Problems:
 
 
 def configure(
-    raw: Mapping[str, str], ci_env: CiEnvironment, redactor: Redactor
+    raw: Mapping[str, str],
+    ci_env: CiEnvironment,
+    redactor: Redactor,
+    *,
+    files: Sequence[Path] = (),
+    earlier: Sequence[InputError] = (),
 ) -> tuple[Settings, tuple[str, ...], tuple[str, ...]]:
-    """Settings, notes and warnings from the raw inputs; raises one InputError for all."""
+    """Settings, notes and warnings from the raw inputs; raises one InputError for all, the
+    `earlier` ones (found while reading the sources) included. `files`: the distributions
+    given as arguments, published instead of packages-dir."""
     notes: list[str] = []
     warnings: list[str] = []
-    problems = _Problems()
+    problems = _Problems(earlier)
     given = problems.take(lambda: url(raw, "repository-url"), DEFAULT_REPOSITORY_URL)
     repository_url, raw, token_as_user = _upload_userinfo(given, raw, redactor, notes)
     problems.take(lambda: _not_a_simple_url(repository_url), None)
@@ -116,7 +124,9 @@ def configure(
         lambda: choice(raw, "attestations", Attestations), Attestations.AUTO
     )
     trusted = problems.take(
-        lambda: choice(raw, "trusted-publishing", TrustedPublishing), TrustedPublishing.AUTO
+        # uv spells auto "automatic".
+        lambda: choice(raw, "trusted-publishing", TrustedPublishing, synonyms=_UV_SPELLING),
+        TrustedPublishing.AUTO,
     )
     problems.take(
         lambda: _check_attestations(attestations, trusted, has_password=upload is not None), None
@@ -148,6 +158,7 @@ def configure(
         check_credentials=check,
         check_credentials_explicit=bool(raw["check-password"]) or check_token_as_user,
         packages_dir=_packages_dir(raw["packages-dir"], ci_env),
+        files=tuple(files),
         on_existing=on_existing,
         dry_run=flags["dry-run"],
         verify_metadata=flags["verify-metadata"],

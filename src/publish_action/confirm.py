@@ -71,7 +71,7 @@ def confirm(
 
 def check_listed(index: IndexClient, dists: Sequence[Distribution]) -> list[Missing]:
     """One read of each project's page: which of `dists` it does not list as uploaded."""
-    pages = index.projects([d.project for d in dists], workers=4, phase="confirmation")
+    pages = index.projects([d.project for d in dists], phase="confirmation")
     missing = []
     for dist in dists:
         page = pages[dist.project]

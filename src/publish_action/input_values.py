@@ -31,8 +31,11 @@ def as_bool(raw: Mapping[str, str], name: str) -> bool:
     )
 
 
-def choice(raw: Mapping[str, str], name: str, enum: type[E]) -> E:
+def choice(
+    raw: Mapping[str, str], name: str, enum: type[E], *, synonyms: Mapping[str, str] | None = None
+) -> E:
     value = raw[name].lower()
+    value = (synonyms or {}).get(value, value)
     for member in enum:
         if member.value == value:
             return member

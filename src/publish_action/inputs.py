@@ -3,6 +3,8 @@
 Each input comes from `--<name>` or, as GitHub passes inputs to container actions, from
 `INPUT_<NAME>` (upper-cased, hyphen kept or replaced by `_`). A flag beats the environment; an
 empty value means "not set". Names follow `pypa/gh-action-pypi-publish` where it has the input.
+twine's and uv's habits (their flags, files as arguments, their variables, repository names)
+are read by `sources`, which also holds the one order in which sources win.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ import difflib
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NoReturn
 
 from publish_action import __version__
 from publish_action.ci import CiEnvironment
-from publish_action.errors import InputError
+from publish_action.errors import InputError, PublishError
 from publish_action.redaction import Redactor
 from publish_action.settings import Settings
+from publish_action.sources import Given, Level, command_line, gather
 
 DEFAULT_REPOSITORY_URL = "https://upload.pypi.org/legacy/"
 
@@ -38,6 +42,12 @@ class InputSpec:
 
 INPUTS: tuple[InputSpec, ...] = (
     InputSpec("repository-url", DEFAULT_REPOSITORY_URL, "upload endpoint (legacy upload API)"),
+    InputSpec(
+        "repository",
+        "",
+        "a repository name instead of repository-url: pypi, testpypi, a section of "
+        "~/.pypirc or a [[tool.uv.index]] name in pyproject.toml",
+    ),
     InputSpec("index-url", "", "simple index used for the existence check (derived if empty)"),
     InputSpec("user", "__token__", "user name for the upload"),
     InputSpec("password", "", "password or API token for the upload", secret=True),
@@ -101,6 +111,7 @@ class ParsedInputs:
     settings: Settings
     warnings: tuple[str, ...]
     notes: tuple[str, ...]
+    sources: tuple[str, ...] = ()  # verbose: which source supplied each setting
 
 
 class _Parser(argparse.ArgumentParser):
@@ -108,18 +119,29 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(f"{message}", advice="see --help for every input")
 
 
-def _join_values(argv: Sequence[str]) -> list[str]:
-    """`--password -abc` means the value "-abc": every input flag takes a value."""
-    flags = {f"--{spec.name}" for spec in INPUTS}
-    joined: list[str] = []
-    items = iter(argv)
-    for item in items:
-        if item in flags:
-            value = next(items, None)
-            joined.append(item if value is None else f"{item}={value}")
-        else:
-            joined.append(item)
-    return joined
+class _Record(argparse.Action):
+    """Stores the value and the option string it was given with (`-u`, `--username`), so
+    that verbose output and warnings name the spelling the user typed."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+        spelled = dict(getattr(namespace, "spelled", None) or {})
+        spelled[self.dest] = option_string or self.dest
+        namespace.spelled = spelled
+
+
+def _option_strings(spec: InputSpec) -> tuple[str, ...]:
+    return (f"--{spec.name}", *command_line.ALIASES.get(spec.name, ()))
+
+
+def _is_boolean(spec: InputSpec) -> bool:
+    return spec.default in ("true", "false")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -130,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Publish wheels and sdists to PyPI or any PyPI-compatible index. Re-runs are safe: "
             "files already on the index byte-identical are skipped; a file of the same name "
             "with different content stops the run before anything is uploaded. Every input "
-            "may also be given as the environment variable INPUT_<NAME>."
+            "may also be given as the environment variable INPUT_<NAME>; twine's and uv's "
+            "flags, variables (TWINE_*, UV_PUBLISH_*) and repository names work too."
         ),
         epilog=(
             "exit codes: 0 ok, 1 internal error, 2 invalid input, 3 invalid distribution, "
@@ -138,16 +161,109 @@ def build_parser() -> argparse.ArgumentParser:
             "7 trusted publishing failed, 8 attestation failed"
         ),
     )
+    parser.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="wheels and sdists to publish, or globs ('dist/*'), instead of packages-dir; "
+        "a leading 'upload' or 'publish' word is accepted, as twine and uv take it",
+    )
     for spec in INPUTS:
         default = "(none)" if spec.default == "" else spec.default
+        value = "[true|false]" if _is_boolean(spec) else "VALUE"
         parser.add_argument(
-            f"--{spec.name}",
-            metavar="VALUE",
+            *_option_strings(spec),
+            dest=spec.name.replace("-", "_"),
+            metavar=value,
             default=None,
+            action=_Record,
             help=f"{spec.help} [default: {default}]",
         )
+    parser.add_argument(
+        *command_line.TOKEN,
+        dest="token",
+        metavar="TOKEN",
+        default=None,
+        action=_Record,
+        help="uv's --token: the password, with the user __token__",
+    )
+    parser.add_argument(
+        command_line.CONFIG_FILE,
+        dest="config_file",
+        metavar="PATH",
+        default=None,
+        help="twine's --config-file: the .pypirc file repository names are read from "
+        "[default: ~/.pypirc]",
+    )
+    for flag in command_line.NO_OPS:
+        parser.add_argument(flag, action="store_true", help="accepted as twine takes it; no effect")
     parser.add_argument("--version", action="version", version=f"publish-action {__version__}")
     return parser
+
+
+@dataclass(frozen=True)
+class _CommandLine:
+    values: dict[str, Given]
+    files: tuple[str, ...]
+    config_file: str | None
+    errors: tuple[InputError, ...]
+
+
+def _read_command_line(argv: Sequence[str]) -> _CommandLine:
+    takes_value = {*command_line.TOKEN, command_line.CONFIG_FILE}
+    boolean: set[str] = set()
+    for spec in INPUTS:
+        (boolean if _is_boolean(spec) else takes_value).update(_option_strings(spec))
+    normalised = command_line.normalise(argv, takes_value=takes_value, boolean=boolean)
+    args = vars(build_parser().parse_intermixed_args(normalised))
+    spelled: dict[str, str] = args.get("spelled") or {}
+    values: dict[str, Given] = {}
+    for spec in INPUTS:
+        dest = spec.name.replace("-", "_")
+        if args.get(dest) not in (None, ""):
+            values[spec.name] = Given(args[dest], spelled[dest], Level.COMMAND_LINE)
+    errors = []
+    if args.get("token") not in (None, ""):
+        errors += _token(values, Given(args["token"], spelled["token"], Level.COMMAND_LINE))
+    return _CommandLine(values, tuple(args["files"]), args.get("config_file"), tuple(errors))
+
+
+def _token(values: dict[str, Given], token: Given) -> list[InputError]:
+    """uv's --token: the password, and the user __token__ (uv refuses either beside it)."""
+    problems = []
+    if "password" in values:
+        problems.append(
+            InputError(
+                f"{token.source} and {values['password'].source} both give the password",
+                advice="give one of them",
+            )
+        )
+    user = values.get("user")
+    if user is not None and user.value != "__token__":
+        problems.append(
+            InputError(
+                f"{token.source} means the user __token__, and {user.source} gives another",
+                advice=f"leave {user.source} out with a token, or give --password instead",
+            )
+        )
+    values.setdefault("password", token)
+    values.setdefault("user", Given("__token__", token.source, Level.COMMAND_LINE))
+    return problems
+
+
+def _inputs(environ: Mapping[str, str]) -> dict[str, Given]:
+    """`INPUT_*` values; one holding its input's default counts as not given: the runner
+    passes every input's default and a lower source (TWINE_*, a repository name) must still
+    be able to set it."""
+    values = {}
+    for spec in INPUTS:
+        for name in spec.env_names:
+            value = environ.get(name, "")
+            if value.strip():
+                if not spec.default or value.strip() != spec.default:
+                    values[spec.name] = Given(value, name, Level.INPUT)
+                break
+    return values
 
 
 def parse(
@@ -155,36 +271,73 @@ def parse(
     environ: Mapping[str, str],
     redactor: Redactor,
     ci_env: CiEnvironment | None = None,
+    *,
+    cwd: Path | None = None,
 ) -> ParsedInputs:
-    """The run's settings from flags (first) and `INPUT_*` variables; raises InputError."""
+    """The run's settings from every source, most explicit first (see `sources.layers`);
+    raises one InputError for every problem. `cwd` holds the pyproject.toml repository names
+    are looked up in and is where file arguments are relative to (default: the current one)."""
     from publish_action.configure import configure
 
     given = list(sys.argv[1:] if argv is None else argv)
-    args = vars(build_parser().parse_args(_join_values(given)))
-    raw: dict[str, str] = {}
+    line = _read_command_line(given)
+    gathered = gather(
+        defaults={spec.name: spec.default for spec in INPUTS},
+        command_line=line.values,
+        inputs=_inputs(environ),
+        environ=environ,
+        cwd=cwd or Path.cwd(),
+        redactor=redactor,
+        files=line.files,
+        config_file=line.config_file,
+    )
+    raw = dict(gathered.raw)
     warnings: list[str] = []
     for spec in INPUTS:
-        flag = args.get(spec.name.replace("-", "_"))
-        value = flag if flag not in (None, "") else _from_env(spec, environ)
+        chosen = gathered.chosen[spec.name]
         if spec.secret:
             # Byte for byte: a password may begin or end with a space.
-            raw[spec.name] = value or spec.default
             redactor.add(raw[spec.name])
-            warnings.extend(_secret_warnings(spec, raw[spec.name], from_flag=bool(flag)))
+            from_flag = chosen.source if chosen and chosen.level is Level.COMMAND_LINE else ""
+            warnings.extend(_secret_warnings(spec, raw[spec.name], flag=from_flag))
         else:
-            raw[spec.name] = value.strip() if value else spec.default
-    settings, notes, more = configure(raw, ci_env or CiEnvironment.read(environ), redactor)
+            raw[spec.name] = raw[spec.name].strip()
+    try:
+        settings, notes, more = configure(
+            raw,
+            ci_env or CiEnvironment.read(environ),
+            redactor,
+            files=gathered.files.distributions if gathered.files else (),
+            earlier=(*line.errors, *gathered.errors),
+        )
+    except InputError as error:
+        raise _with_origins(error, gathered.chosen) from error.__cause__
     return ParsedInputs(
-        settings=settings, warnings=(*_unknown_env_inputs(environ), *warnings, *more), notes=notes
+        settings=settings,
+        warnings=(*_unknown_env_inputs(environ), *gathered.warnings, *warnings, *more),
+        notes=(*gathered.notes, *notes),
+        sources=gathered.sources,
     )
 
 
-def _secret_warnings(spec: InputSpec, value: str, *, from_flag: bool) -> list[str]:
+def _with_origins(error: InputError, chosen: Mapping[str, Given | None]) -> PublishError:
+    """An error about an input whose value came from a variable or a file says which: the
+    user looks for `input 'cert'` in the workflow, and it was TWINE_CERT."""
+    text = error.render()
+    origins = [
+        f"'{name}' came from {given.source}"
+        for name, given in chosen.items()
+        if given is not None and given.level >= Level.VARIABLE and f"'{name}'" in text
+    ]
+    return error.with_details(*origins) if origins else error
+
+
+def _secret_warnings(spec: InputSpec, value: str, *, flag: str) -> list[str]:
     env_name = spec.env_names[1]
     warnings = []
-    if from_flag:
+    if flag:
         warnings.append(
-            f"--{spec.name} was given on the command line, where other processes on this "
+            f"{flag} was given on the command line, where other processes on this "
             f"machine can read it (ps, /proc); pass it in the environment variable {env_name} "
             "instead"
         )
@@ -194,14 +347,6 @@ def _secret_warnings(spec: InputSpec, value: str, *, from_flag: bool) -> list[st
             "exactly as given"
         )
     return warnings
-
-
-def _from_env(spec: InputSpec, environ: Mapping[str, str]) -> str:
-    for name in spec.env_names:
-        value = environ.get(name, "")
-        if value.strip():
-            return value
-    return ""
 
 
 def _unknown_env_inputs(environ: Mapping[str, str]) -> list[str]:

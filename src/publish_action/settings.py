@@ -58,6 +58,7 @@ class Settings:
     check_credentials: Credentials | None
     check_credentials_explicit: bool
     packages_dir: Path
+    files: tuple[Path, ...] = ()  # given as arguments: published instead of packages_dir
     on_existing: OnExisting = OnExisting.SKIP_IDENTICAL
     dry_run: bool = False
     verify_metadata: bool = True

@@ -80,6 +80,9 @@ class Job:
             str(folder / "report.json"),
             "--confirm-timeout",
             "2",
+            # One upload at a time, so "the upload in flight" is exactly one file.
+            "--max-parallel",
+            "1",
         ]
         out = (folder / "stdout").open("wb")
         err = (folder / "stderr").open("wb")

@@ -173,6 +173,7 @@ def test_exit_5_refused(
     result = publish(
         index,
         dist_dir(*built),
+        "--max-parallel=1",  # one at a time: failures are announced as they come
         credentials=False,
         environ={"INPUT_USER": index.username, "INPUT_PASSWORD": "wrong-password"},
         secrets=("wrong-password",),

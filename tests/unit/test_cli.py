@@ -36,3 +36,29 @@ def test_internal_error_prints_traceback_and_exits_1(tmp_path, monkeypatch) -> N
     assert code == 1
     assert "Traceback" in err.getvalue() and "RuntimeError: kaboom" in err.getvalue()
     assert "this is a bug in publish-action" in err.getvalue()
+
+
+def test_verbose_says_where_each_setting_came_from_never_the_secret(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".pypirc").write_text(
+        "[distutils]\nindex-servers = local\n[local]\nrepository = http://127.0.0.1:9/\n"
+        "username = bob\n"
+    )
+    env = {"HOME": str(home), "TWINE_PASSWORD": "tw-s3cret-pw"}
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["-r", "local", "--verbose", "--packages-dir", str(tmp_path / "none")]
+    assert main(argv, env, stdout=out, stderr=err) == 2  # no such folder: after the notes
+    lines = out.getvalue().splitlines()
+    for line in (
+        "  · repository-url: from ~/.pypirc [local]",
+        "  · repository: from -r",
+        "  · user: from ~/.pypirc [local]",
+        "  · password: from TWINE_PASSWORD",
+        "  · verbose: from --verbose",
+    ):
+        assert line in lines, out.getvalue()
+    assert "tw-s3cret-pw" not in out.getvalue() + err.getvalue()
+    quiet = io.StringIO()
+    main(argv[:2] + argv[3:], env, stdout=quiet, stderr=io.StringIO())
+    assert "from TWINE_PASSWORD" not in quiet.getvalue()  # debug lines only with verbose

@@ -201,3 +201,25 @@ def test_max_file_size_takes_units() -> None:
     assert settings_of([]).max_file_size is None
     with pytest.raises(InputError, match="250MB"):
         settings_of(["--max-file-size", "big"])
+
+
+def test_problems_found_reading_the_sources_come_in_the_same_one_error() -> None:
+    env = {"TWINE_PASSWORD": "tw-pw-1", "UV_PUBLISH_PASSWORD": "uv-pw-2"}
+    with pytest.raises(InputError) as info:
+        parse(["--retries", "many", "-r", "nowhere"], env, Redactor())
+    error = info.value
+    assert error.message == "3 inputs are invalid"
+    assert [d.split(" ")[0] for d in error.details] == ["'password'", "repository", "input"]
+    assert "tw-pw-1" not in error.render() and "uv-pw-2" not in error.render()
+
+
+def test_files_are_kept_in_the_settings_in_the_order_given(tmp_path: Path) -> None:
+    from publish_action.ci import CiEnvironment
+    from publish_action.configure import configure
+    from publish_action.inputs import INPUTS
+
+    raw = {spec.name: spec.default for spec in INPUTS}
+    files = [tmp_path / "b-1.0.tar.gz", tmp_path / "a-1.0.tar.gz"]
+    settings, _, _ = configure(raw, CiEnvironment.read({}), Redactor(), files=files)
+    assert settings.files == tuple(files)
+    assert settings.packages_dir == Path("dist")  # kept; unused while files are given

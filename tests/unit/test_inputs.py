@@ -71,7 +71,7 @@ def test_values_that_start_with_a_dash_are_values() -> None:
 
 def test_unknown_flag_is_an_input_error() -> None:
     with pytest.raises(InputError, match="unrecognized"):
-        settings_of(["--repository", "x"])
+        settings_of(["--repo", "x"])
 
 
 def test_passwords_are_taken_byte_for_byte_with_a_warning_for_edge_whitespace() -> None:
@@ -87,3 +87,183 @@ def test_a_secret_on_the_command_line_is_warned_about() -> None:
     assert "INPUT_PASSWORD" in warning and "pypi-secret-value" not in warning
     quiet = parse([], {"INPUT_PASSWORD": "pypi-secret-value"}, Redactor())
     assert not any("command line" in w for w in quiet.warnings)
+
+
+# -- twine's and uv's habits (issue 13) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        # twine upload
+        ["upload", "--repository-url", "http://127.0.0.1:9/", "-u", "bob", "-p", "pw-1234"],
+        ["--repository-url=http://127.0.0.1:9/", "--username", "bob", "--password", "pw-1234"],
+        # uv publish
+        ["publish", "--publish-url", "http://127.0.0.1:9/", "--username", "bob", "-p", "pw-1234"],
+    ],
+)
+def test_twine_and_uv_spellings_are_aliases(argv: list[str]) -> None:
+    s = settings_of(argv)
+    assert s.repository_url == "http://127.0.0.1:9/"
+    assert s.upload_credentials is not None
+    assert (s.upload_credentials.username, s.upload_credentials.password) == ("bob", "pw-1234")
+
+
+def test_uv_check_url_is_the_index_url() -> None:
+    s = settings_of(
+        ["--publish-url", "http://127.0.0.1:9/u/", "--check-url", "http://127.0.0.1:9/s/"]
+    )
+    assert s.index_url == "http://127.0.0.1:9/s/"
+
+
+@pytest.mark.parametrize("flag", ["-t", "--token"])
+def test_uv_token_is_the_password_with_the_user_token(flag: str) -> None:
+    parsed = parse([flag, "pypi-t0ken-value"], {}, Redactor())
+    creds = parsed.settings.upload_credentials
+    assert creds is not None and (creds.username, creds.password) == (
+        "__token__",
+        "pypi-t0ken-value",
+    )
+    [warning] = [w for w in parsed.warnings if "command line" in w]
+    assert warning.startswith(f"{flag} was given on the command line")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["-t", "pypi-tok", "-p", "pw-1234"], "both give the password"),
+        (["-t", "pypi-tok", "-u", "alice"], "means the user __token__"),
+    ],
+)
+def test_a_token_beside_a_password_or_another_user_is_refused(
+    argv: list[str], message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        settings_of(argv)
+    assert settings_of(["-t", "pypi-tok", "-u", "__token__"]).upload_credentials is not None
+
+
+@pytest.mark.parametrize("flag", ["--dry-run", "--verbose", "-v", "--skip-existing", "--confirm"])
+def test_a_boolean_flag_alone_means_true(flag: str, tmp_path: Path) -> None:
+    wheel = tmp_path / "a-1.0-py3-none-any.whl"
+    wheel.write_bytes(b"x")
+    for argv in ([flag], [flag, str(wheel)], [str(wheel), flag]):
+        s = parse(argv, {}, Redactor(), cwd=tmp_path).settings
+        name = {"-v": "verbose", "--skip-existing": "on_existing"}.get(
+            flag, flag[2:].replace("-", "_")
+        )
+        value = getattr(s, name)
+        assert value is True or value is OnExisting.SKIP, (argv, value)
+
+
+def test_a_boolean_flag_still_takes_a_value() -> None:
+    assert settings_of(["--dry-run", "true"]).dry_run is True
+    assert settings_of(["--dry-run", "false", "--verify-metadata", "no"]).dry_run is False
+    assert settings_of(["--verify-metadata", "no"]).verify_metadata is False
+    with pytest.raises(InputError, match="'verbose' must be true or false"):
+        settings_of(["--verbose", "maybe"])
+
+
+def test_inputs_that_are_not_booleans_still_take_a_dashed_value() -> None:
+    s = settings_of(["-p", "-dash-pw", "--user", "-u-"])
+    assert s.upload_credentials is not None
+    assert (s.upload_credentials.username, s.upload_credentials.password) == ("-u-", "-dash-pw")
+
+
+def test_uv_trusted_publishing_automatic_is_auto() -> None:
+    assert settings_of(["--trusted-publishing", "automatic"]).trusted_publishing is (
+        TrustedPublishing.AUTO
+    )
+
+
+def test_twine_no_op_flags_are_accepted() -> None:
+    assert settings_of(["--non-interactive", "--disable-progress-bar"]).dry_run is False
+
+
+def test_files_as_arguments_reach_the_settings_frozen(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    for name in ("a-1.0-py3-none-any.whl", "a-1.0.tar.gz"):
+        (dist / name).write_bytes(b"x")
+    parsed = parse(["upload", "--skip-existing", "dist/*"], {}, Redactor(), cwd=tmp_path)
+    assert parsed.settings.files == (dist / "a-1.0-py3-none-any.whl", dist / "a-1.0.tar.gz")
+    assert isinstance(parsed.settings.files, tuple)
+    assert "files: 2 from the command line" in parsed.sources
+    assert settings_of().files == ()
+    with pytest.raises(InputError, match="no file matches it"):
+        parse(["dist/*.zip"], {}, Redactor(), cwd=tmp_path)
+
+
+def test_an_input_holding_its_default_lets_a_lower_source_decide() -> None:
+    # The runner passes `repository-url`'s default with `repository: testpypi`.
+    env = {
+        "INPUT_REPOSITORY_URL": "https://upload.pypi.org/legacy/",
+        "INPUT_REPOSITORY": "testpypi",
+        "INPUT_USER": "__token__",
+        "TWINE_USERNAME": "alice",
+    }
+    parsed = parse([], {**env, "INPUT_PASSWORD": "pw-1234"}, Redactor())
+    assert parsed.settings.repository_url == "https://test.pypi.org/legacy/"
+    assert parsed.settings.upload_credentials is not None
+    assert parsed.settings.upload_credentials.username == "alice"
+    assert "repository-url: from the built-in name testpypi" in parsed.sources
+    assert "user: from TWINE_USERNAME" in parsed.sources
+
+
+def test_an_input_beats_the_variables_and_a_flag_beats_the_input() -> None:
+    env = {
+        "TWINE_REPOSITORY_URL": "http://127.0.0.1:1/",
+        "INPUT_REPOSITORY_URL": "http://127.0.0.1:2/",
+    }
+    assert settings_of([], env).repository_url == "http://127.0.0.1:2/"
+    assert settings_of(["--repository-url", "http://127.0.0.1:3/"], env).repository_url == (
+        "http://127.0.0.1:3/"
+    )
+    del env["INPUT_REPOSITORY_URL"]
+    assert settings_of([], env).repository_url == "http://127.0.0.1:1/"
+
+
+def test_secrets_of_the_variables_are_registered_and_checked_for_whitespace() -> None:
+    redactor = Redactor()
+    parsed = parse([], {"UV_PUBLISH_TOKEN": "pypi-uv-token\n"}, redactor)
+    assert redactor("[pypi-uv-token\n]") == "[***]"
+    assert any("begins or ends with whitespace" in w for w in parsed.warnings)
+    assert not any("command line" in w for w in parsed.warnings)
+
+
+def test_the_help_lists_the_aliases_and_files(capsys: pytest.CaptureFixture[str]) -> None:
+    from publish_action.cli import main
+
+    assert main(["--help"], {}) == 0
+    out = capsys.readouterr().out
+    for option in (
+        "-r",
+        "--index",
+        "--publish-url",
+        "--check-url",
+        "-u",
+        "--username",
+        "-t",
+        "--token",
+        "--config-file",
+        "--non-interactive",
+        "FILE",
+    ):
+        assert option in out, option
+
+
+def test_an_invalid_value_from_a_variable_or_a_file_says_where_it_came_from(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(InputError) as info:
+        parse([], {"TWINE_CERT": str(tmp_path / "missing.pem")}, Redactor())
+    assert info.value.details == ("'cert' came from TWINE_CERT",)
+    (tmp_path / ".pypirc").write_text(
+        "[distutils]\nindex-servers = bad\n[bad]\nrepository = ftp://x/\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError) as info:
+        parse(["-r", "bad"], {"HOME": str(tmp_path)}, Redactor())
+    assert "'repository-url' came from ~/.pypirc [bad]" in info.value.details
+    with pytest.raises(InputError) as info:
+        parse(["--cert", str(tmp_path / "missing.pem")], {}, Redactor())
+    assert info.value.details == ()  # given where the user looks: nothing to add

@@ -97,7 +97,7 @@ def prepare(
 
     identity = identity_from_claims(claims, ci=ci)
     check_reusable_workflow(claims, index)
-    extra = _packages_dir_attestations(settings.packages_dir, dists)
+    extra = _packages_dir_attestations(dists)
     config = _load_trust_config(trust_config)
     token = _sigstore_token(ci_env, net, settings.timeout, redactor, cancellation)
     reporter.info(f"attestations: signing {len(dists)} file(s) as {describe(identity)}")
@@ -105,15 +105,16 @@ def prepare(
     return verify_all(config, identity, dists, signed, extra, index, reporter)
 
 
-def _packages_dir_attestations(
-    packages_dir: Path, dists: Sequence[Distribution]
-) -> dict[str, list[Path]]:
-    """`<dist>.<kind>.attestation` files the user put next to the distributions."""
-    names = sorted((d.filename for d in dists), key=len, reverse=True)
+def _packages_dir_attestations(dists: Sequence[Distribution]) -> dict[str, list[Path]]:
+    """`<dist>.<kind>.attestation` files the user put next to the distributions: in
+    packages-dir, or beside each of the files given as arguments."""
     found: dict[str, list[Path]] = {}
-    for path in sorted(packages_dir.iterdir()):
+    folders = sorted({d.path.parent for d in dists})
+    for path in sorted(p for folder in folders for p in folder.iterdir()):
         if not path.is_file() or not path.name.endswith(SUFFIX):
             continue
+        beside = (d.filename for d in dists if d.path.parent == path.parent)
+        names = sorted(beside, key=len, reverse=True)
         stem = path.name[: -len(SUFFIX)]
         owner = next((n for n in names if stem.startswith(n + ".")), None)
         if owner is None:

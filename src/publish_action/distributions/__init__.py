@@ -5,8 +5,8 @@ verifies each archive through (`wheel`, `sdist`), reads and validates its metada
 and hashes it, reporting every problem in every file together.
 """
 
-from publish_action.distributions.discover import Discovery, discover
+from publish_action.distributions.discover import Discovery, discover, discover_files
 from publish_action.distributions.inspect import inspect
 from publish_action.distributions.model import Distribution
 
-__all__ = ["Discovery", "Distribution", "discover", "inspect"]
+__all__ = ["Discovery", "Distribution", "discover", "discover_files", "inspect"]

@@ -1,11 +1,13 @@
-"""The distributions in packages-dir, and what about the folder itself would be unsafe or
-ambiguous: files that are one distribution to an index under several spellings, links leaving
-the folder or leading nowhere, folders and special files named like distributions."""
+"""The distributions in packages-dir (or the files given as arguments), and what about them
+would be unsafe or ambiguous: files that are one distribution to an index under several
+spellings, links leaving the folder or leading nowhere, folders and special files named like
+distributions."""
 
 from __future__ import annotations
 
 import stat
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +63,25 @@ def discover(packages_dir: Path) -> Discovery:
     return Discovery(tuple(dists), tuple(ignored))
 
 
+def discover_files(files: Sequence[Path]) -> Discovery:
+    """The distributions given as arguments (already expanded and named like distributions,
+    see `sources.files`), held to the rules of packages-dir: each file's folder is its root."""
+    problems = []
+    for path in files:
+        problem = _problem(path, path.parent.resolve())
+        if problem is not None:
+            problems.append(f"{printable(str(path), one_line=True)}: {problem}")
+    problems += _collisions(list(files))
+    if problems:
+        raise DistributionError(
+            f"{len(problems)} problem(s) with the files given; nothing was uploaded",
+            details=tuple(problems),
+            advice="give each distribution once, as built (python -m build writes normalised "
+            "names), and no links leaving their folder",
+        )
+    return Discovery(tuple(files), ())
+
+
 def _problem(entry: Path, root: Path) -> str | None:
     if printable(entry.name, one_line=True) != entry.name:
         return "control characters in the file name"
@@ -71,7 +92,10 @@ def _problem(entry: Path, root: Path) -> str | None:
             return "a link to nothing (dangling)"
         if not target.is_relative_to(root):
             return f"a link to {printable(str(target))}, outside packages-dir"
-    mode = entry.stat().st_mode
+    try:
+        mode = entry.stat().st_mode
+    except FileNotFoundError:  # gone since it was named
+        return "no such file"
     if stat.S_ISDIR(mode):
         return "a folder named like a distribution"
     if not stat.S_ISREG(mode):

@@ -38,7 +38,9 @@ def _name_parts(name: str) -> tuple[str, NormalizedName, Version, str]:
     return "sdist", project, version, "source"
 
 
-def _inspect_one(path: Path, verify: bool) -> tuple[Distribution | None, list[Problem]]:
+def _inspect_one(
+    path: Path, verify: bool, md5: bool = True
+) -> tuple[Distribution | None, list[Problem]]:
     try:
         kind, project, version, pyversion = _name_parts(path.name)
     except (InvalidWheelFilename, InvalidSdistFilename) as exc:
@@ -57,7 +59,7 @@ def _inspect_one(path: Path, verify: bool) -> tuple[Distribution | None, list[Pr
     if raw is None or problems:
         return None, problems
     # Hashed once, here: the check compares these, the upload proves it sends these bytes.
-    hashes = hash_file(path)
+    hashes = hash_file(path, md5=md5)
     return Distribution(
         path=path,
         project=project,
@@ -70,10 +72,13 @@ def _inspect_one(path: Path, verify: bool) -> tuple[Distribution | None, list[Pr
     ), []
 
 
-def inspect(paths: Sequence[Path], *, verify: bool, workers: int = 4) -> tuple[Distribution, ...]:
-    """Inspect every file; raise one DistributionError listing every problem found."""
+def inspect(
+    paths: Sequence[Path], *, verify: bool, workers: int = 4, md5: bool = True
+) -> tuple[Distribution, ...]:
+    """Inspect every file; raise one DistributionError listing every problem found. `md5`:
+    also the md5 digest (shown with print-hash; nothing else needs it)."""
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(paths)))) as pool:
-        results = list(pool.map(lambda p: _inspect_one(p, verify), paths))
+        results = list(pool.map(lambda p: _inspect_one(p, verify, md5), paths))
     problems = [
         printable(f"{path.name}: {problem.render()}", one_line=True)
         for path, (_, found) in zip(paths, results, strict=True)

@@ -24,6 +24,7 @@ from publish_action.pipeline.state import RunState
 from publish_action.plan import Action, mismatch_error
 from publish_action.redaction import Redactor, display_url
 from publish_action.reporting import FileOutcome, Reporter, RunResult, Status
+from publish_action.simple_index import READS_IN_FLIGHT
 
 if TYPE_CHECKING:
     from publish_action.ci import CiEnvironment
@@ -122,7 +123,7 @@ def _pipeline(
         timeout=settings.timeout,
         retries=settings.retries,
         ca_bundle=settings.ca_bundle,
-        pool=settings.max_parallel + 4,
+        pool=settings.max_parallel + READS_IN_FLIGHT,
         deadline=run.started + settings.deadline,
     )
     # 'verbose': every request and its answer, one line each, through the reporter.

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from publish_action.confirm import Missing, check_listed, confirm, different_error, missing_error
 from publish_action.credentials import CredentialSource, StaticCredentials
-from publish_action.distributions import Distribution, discover, inspect
+from publish_action.distributions import Distribution, discover, discover_files, inspect
 from publish_action.errors import PublishError, RunStopped
 from publish_action.net import Net, same_origin
 from publish_action.plan import Action, Plan, Step, make_plan
@@ -64,11 +64,16 @@ def target(run: RunState, net: Net) -> None:
 
 
 def distributions(settings: Settings, reporter: Reporter) -> tuple[Distribution, ...]:
-    discovery = discover(settings.packages_dir)
+    if settings.files:
+        discovery, where = discover_files(settings.files), "among the files given"
+    else:
+        discovery, where = discover(settings.packages_dir), f"in {settings.packages_dir}"
     for path in discovery.ignored:
         reporter.debug(f"ignoring {path.name} (not a wheel or sdist)")
-    dists = inspect(discovery.distributions, verify=settings.verify_metadata)
-    reporter.info(f"found {len(dists)} distribution(s) in {settings.packages_dir}")
+    dists = inspect(
+        discovery.distributions, verify=settings.verify_metadata, md5=settings.print_hash
+    )
+    reporter.info(f"found {len(dists)} distribution(s) {where}")
     for dist in dists:
         reporter.info(f"  {dist.filename} ({human_size(dist.size)})")
     return dists
@@ -115,7 +120,7 @@ def check(run: RunState, index: IndexClient | None) -> Plan:
     settings, reporter, dists = run.settings, run.reporter, run.dists
     projects = sorted({d.project for d in dists})
     try:
-        pages = index.projects(projects, workers=settings.max_parallel) if index else None
+        pages = index.projects(projects) if index else None
         plan = make_plan(dists, pages, settings.on_existing, index.compare if index else None)
     except PublishError as refused:
         raise refused.with_details("nothing was uploaded") from refused.__cause__
@@ -262,6 +267,7 @@ def upload(
         on_result=on_result,
         after_project=read_back if confirming else None,
         cancellation=run.cancellation,
+        first_alone=not settings.index.facts.concurrent_first_uploads,
     )
     errors = [r.error for r in results if r.error is not None] + read_errors
     # A stop decides the exit code: the other failures are its consequences.

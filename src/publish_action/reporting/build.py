@@ -76,6 +76,7 @@ def build_reporter(
                 github,
                 out=out,
                 packages_dir=settings.packages_dir if settings else None,
+                files=settings.files if settings else (),
                 log=log,
             )
         )

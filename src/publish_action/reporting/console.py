@@ -143,7 +143,8 @@ class ConsoleReporter:
             line += f"  ({outcome.message})"
         if self.print_hash:
             h = outcome.hashes
-            line += f"\n    sha256 {h.sha256}\n    blake2b-256 {h.blake2b_256}\n    md5 {h.md5}"
+            line += f"\n    sha256 {h.sha256}\n    blake2b-256 {h.blake2b_256}"
+            line += f"\n    md5 {h.md5}" if h.md5 else ""
         self._write(line, err=not outcome.status.ok)
 
     def in_flight(self, filename: str, sent: int, total: int, seconds: float) -> None:

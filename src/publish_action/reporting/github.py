@@ -93,6 +93,7 @@ class GitHubReporter(SilentReporter):
         *,
         out: TextIO,
         packages_dir: Path | None = None,
+        files: tuple[Path, ...] = (),
         log: LogStream | None = None,
     ) -> None:
         self._redact = redact
@@ -101,6 +102,7 @@ class GitHubReporter(SilentReporter):
         self._summary_file = run.summary_file
         self._workspace = run.workspace
         self._packages_dir = packages_dir
+        self._files = {path.name: path for path in files}  # given as arguments
         self._errors: list[PublishError] = []
         # Last: masks every secret known so far right now, and each later one when it is added.
         redact.on_new_secret(self._mask)
@@ -122,7 +124,9 @@ class GitHubReporter(SilentReporter):
 
     def _annotation_path(self, filename: str) -> str:
         """The distribution's path as GitHub links it: relative to the workspace if inside."""
-        path = self._packages_dir / filename if self._packages_dir else Path(filename)
+        path = self._files.get(filename) or (
+            self._packages_dir / filename if self._packages_dir else Path(filename)
+        )
         if self._workspace and path.is_absolute():
             with contextlib.suppress(ValueError):
                 path = path.relative_to(self._workspace)

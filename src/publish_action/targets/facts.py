@@ -65,6 +65,8 @@ class IndexFacts:
     # without credentials.
     follows_content_redirect: bool = False
     asynchronous: bool = False  # a 2xx answer comes before the file is listed
+    # Two first uploads of one new project may run at once (no project record to race on).
+    concurrent_first_uploads: bool = False
     metadata_versions: frozenset[str] | None = None  # None: not known to be restricted
     limits: Limits = field(default_factory=Limits)
     accepts_attestations: bool = False
@@ -127,6 +129,9 @@ FACTS: dict[IndexKind, IndexFacts] = {
         duplicate="409 (400 for twine's User-Agent), identical or not",
         check_url="the simple/ link of its welcome page (root or path prefix)",
         redirect_means_absent=True,
+        # SimpleFileBackend.add_package writes <root>/<filename>: no project record to race
+        # on (pypiserver 2.4 backend.py).
+        concurrent_first_uploads=True,
         sources=("pypiserver 2.4.2, measured here: 303 fallback to pypi.org",),
     ),
     IndexKind.NEXUS: IndexFacts(

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 PROGRESS_EVERY = 10.0
 TICK = 0.25  # a live bar's updates: four wake-ups a second cost nothing measurable
+READ_WORKERS = 4  # confirmation reads of finished projects, at once
 
 OnResult = Callable[["Step", UploadResult], None]
 AfterProject = Callable[[Sequence["Distribution"]], object]
@@ -43,12 +44,13 @@ def upload_all(
     on_result: OnResult,
     after_project: AfterProject | None = None,
     cancellation: Cancellation | None = None,
+    first_alone: bool = True,
 ) -> list[UploadResult]:
     """Upload every step; results in plan order. `after_project`'s exceptions are the
     caller's (it runs in the pool, its future is awaited here and re-raised)."""
     jobs = {step.dist.filename: step for step in steps}
     plan = [Job(s.dist.filename, s.dist.project, s.dist.size, s.project_is_new) for s in steps]
-    firsts = first_files(plan)
+    firsts = first_files(plan) if first_alone else {}
     waiting = list(plan)
     left = Counter(job.project for job in plan)
     results: dict[str, UploadResult] = {}
@@ -63,7 +65,8 @@ def upload_all(
     stopping = False
     last_news = time.monotonic()
     try:
-        with ThreadPoolExecutor(max_workers=slots) as pool:
+        # Confirmation reads run beside the uploads, never in an upload's slot.
+        with ThreadPoolExecutor(max_workers=slots + READ_WORKERS) as pool:
             running: dict[Future[UploadResult], Job] = {}
             reads: set[Future[object]] = set()
             reporter.progress(transfer())

@@ -22,8 +22,9 @@ def form_fields(dist: Distribution, attestations: str | None) -> list[tuple[str,
         ("pyversion", dist.pyversion),
         ("sha256_digest", dist.hashes.sha256),
         ("blake2_256_digest", dist.hashes.blake2b_256),
-        ("md5_digest", dist.hashes.md5),
     ]
+    if dist.hashes.md5:
+        fields.append(("md5_digest", dist.hashes.md5))
     for key, value in dist.metadata.items():
         name = _FORM_NAMES.get(key, key)
         if isinstance(value, str):

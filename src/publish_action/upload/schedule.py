@@ -2,8 +2,9 @@
 
 1. At most `slots` uploads are in flight.
 2. A project the index does not know yet gets its first file alone (the smallest, so it is
-   over quickly): indexes that create a project on its first upload (devpi, pypiserver, PyPI)
-   must never see two first uploads race.
+   over quickly): indexes that create a project on its first upload (devpi, PyPI) must never
+   see two first uploads race. Where the index keeps no project record (pypiserver), the
+   caller passes no first files (`targets.facts`: concurrent_first_uploads).
 3. At most one large file is in flight: for files that size the index's own CPU and disk are
    the limit, and several at once slowed pypiserver and devpi down (bench/results). Small files
    keep flowing beside it.

@@ -30,6 +30,7 @@ from tests.unit.attestations.harness import (
     ci_of,
     github_claims,
     gitlab_claims,
+    make_dist,
     oracle,
     publisher,
     settings_for,
@@ -242,3 +243,29 @@ def test_only_rekor_v2_configured(
             **ci_of(run.issuer.github_environ()),
             trust_config=ClientTrustConfig.from_json(json.dumps(data)),
         )
+
+
+def test_files_given_as_arguments_take_the_attestations_beside_each_of_them(
+    run: Run,
+    standin: SigstoreStandIn,
+    issuer: OidcIssuer,
+    tmp_path: Path,
+    packages: Path,
+) -> None:
+    """Distributions from two folders (files given as arguments): each takes the attestation
+    beside it, and one of the same name in the other folder is not its own."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    here, there = (
+        make_dist(packages, "pkg-1.0.tar.gz"),
+        make_dist(elsewhere, "pkg-1.0-py3-none-any.whl"),
+    )
+    provenance = sign_statement(
+        standin, issuer, there.filename, there.hashes.sha256, "https://slsa.dev/provenance/v1"
+    )
+    (elsewhere / f"{there.filename}.build.attestation").write_text(provenance)
+    (packages / f"{there.filename}.build.attestation").write_text("not beside its file")
+
+    arrays = run([here, there])
+    assert len(json.loads(arrays[here.filename])) == 1
+    assert json.loads(arrays[there.filename])[1] == json.loads(provenance)

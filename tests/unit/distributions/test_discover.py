@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from publish_action.distributions import discover
-from publish_action.errors import ExitCode, InputError
+from publish_action.distributions import discover, discover_files
+from publish_action.errors import DistributionError, ExitCode, InputError
 from tests.support.dists import write_sdist, write_wheel
 
 
@@ -42,3 +42,32 @@ def test_a_link_inside_the_folder_is_followed(tmp_path: Path) -> None:
     moved = real.rename(folder / "store" / real.name)
     (folder / real.name).symlink_to(moved)
     assert [p.name for p in discover(folder).distributions] == [real.name]
+
+
+def test_files_given_as_arguments_are_held_to_the_rules_of_packages_dir(tmp_path: Path) -> None:
+    (tmp_path / "one").mkdir()
+    a = write_wheel(tmp_path / "one", "a", "1.0")
+    b = write_sdist(tmp_path, "b", "1.0")
+    found = discover_files([a, b])
+    assert found.distributions == (a, b) and found.ignored == ()
+    # The same distribution under two spellings, from two folders, and a file gone since.
+    (tmp_path / "two").mkdir()
+    twin = write_sdist(tmp_path / "two", "B", "1.0")
+    with pytest.raises(DistributionError) as info:
+        discover_files([b, twin, tmp_path / "gone-1.0.tar.gz"])
+    assert info.value.exit_code is ExitCode.DISTRIBUTION
+    assert info.value.details[0] == f"{tmp_path / 'gone-1.0.tar.gz'}: no such file"
+    assert "one distribution to an index" in info.value.details[1]
+
+
+def test_a_file_argument_that_links_out_of_its_folder_is_refused(tmp_path: Path) -> None:
+    real = write_sdist(tmp_path, "linked", "1.0")
+    (tmp_path / "dist").mkdir()
+    link = tmp_path / "dist" / real.name
+    link.symlink_to(real)
+    with pytest.raises(DistributionError, match="problem"):
+        discover_files([link])
+    (tmp_path / "dist" / "dangling-1.0.tar.gz").symlink_to(tmp_path / "nothing")
+    with pytest.raises(DistributionError) as info:
+        discover_files([tmp_path / "dist" / "dangling-1.0.tar.gz"])
+    assert "dangling" in info.value.details[0]

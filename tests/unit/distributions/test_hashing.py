@@ -46,3 +46,12 @@ def test_get_by_algorithm_name_as_an_index_spells_it() -> None:
     assert hashes.get("blake2b_256") == "b" * 64
     assert hashes.get("md5") == "m" * 32
     assert hashes.get("sha512") is None
+
+
+def test_md5_only_when_asked(tmp_path: Path) -> None:
+    """md5 is shown with print-hash and nothing else needs it: not computed otherwise."""
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"abc" * 1000)
+    without = hash_file(path, md5=False)
+    assert without.md5 is None and without.get("md5") is None
+    assert without.sha256 == hash_file(path).sha256 and without.blake2b_256

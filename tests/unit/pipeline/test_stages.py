@@ -164,3 +164,17 @@ def test_the_checked_line_counts_every_file_once_by_what_the_run_does_with_it(
         "checked 1 project(s): 0 file(s) to upload, 0 already on the index, 1 different on the "
         "index, 1 identical on the index but refused by on-existing 'error'"
     )
+
+
+def test_files_given_as_arguments_are_published_instead_of_packages_dir(
+    pypiserver_index: servers.RunningIndex, tmp_path: Path
+) -> None:
+    (tmp_path / "packages").mkdir()
+    write_wheel(tmp_path / "packages", "unwanted", "1.0")
+    chosen = write_sdist(tmp_path, "chosen", "1.0")
+    settings = settings_for(pypiserver_index, tmp_path / "packages", str(chosen))
+    assert settings.files == (chosen,)
+    seen = Recorder()
+    dists = stages.distributions(settings, seen)
+    assert [d.filename for d in dists] == ["chosen-1.0.tar.gz"]
+    assert seen.lines[0] == "found 1 distribution(s) among the files given"

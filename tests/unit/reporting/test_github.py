@@ -342,6 +342,15 @@ def test_a_path_outside_the_workspace_stays_absolute(tmp_path: Path) -> None:
     assert f"file={expected}," in out.getvalue()
 
 
+def test_a_file_given_as_an_argument_is_annotated_at_its_own_path(tmp_path: Path) -> None:
+    given = tmp_path / "ws" / "build" / "out" / "x-1.0.tar.gz"
+    reporter, out, _ = make(tmp_path, files=(given,))
+    reporter.warning("w", filename="x-1.0.tar.gz")
+    reporter.warning("w", filename="other-1.0.tar.gz")  # not given: packages-dir, as before
+    assert "::warning file=build/out/x-1.0.tar.gz," in out.getvalue()
+    assert "::warning file=dist/other-1.0.tar.gz," in out.getvalue()
+
+
 def test_verbose_detail_is_grouped_and_the_group_closes_before_other_lines(
     tmp_path: Path,
 ) -> None:

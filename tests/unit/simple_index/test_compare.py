@@ -38,6 +38,7 @@ def test_the_strongest_listed_hash_decides_and_md5_only_after_our_own_upload(
 ) -> None:
     [dist] = inspect([write_sdist(tmp_path, "demo", "1.0")], verify=True)
     sha512 = hashlib.sha512(dist.path.read_bytes()).hexdigest()
+    assert dist.hashes.md5 is not None  # inspect() computes md5 unless told not to
     listed = RemoteFile(
         dist.filename, "u", {"md5": dist.hashes.md5, "sha512": sha512, "sha256": "0" * 64}
     )

@@ -49,3 +49,12 @@ def test_a_batch_stops_after_a_failure_and_reports_every_file_once(
     first = min(dists, key=lambda d: d.size)
     assert seen[0][0] == first.filename
     assert canonicalize_name(first.project) == "up-batch"
+
+
+def test_first_alone_is_off_where_the_index_takes_concurrent_first_uploads() -> None:
+    """pypiserver keeps files in a folder with no project record (targets/facts.py)."""
+    from publish_action.targets import IndexKind, facts_of
+
+    assert facts_of(IndexKind.PYPISERVER).concurrent_first_uploads
+    assert not facts_of(IndexKind.PYPI).concurrent_first_uploads
+    assert not facts_of(IndexKind.DEVPI).concurrent_first_uploads
