@@ -454,7 +454,90 @@ def _startup(st: dict[str, Any]) -> list[str]:
     return lines
 
 
+def link_targets(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 14's targets on the emulated link: ratios to other tools measured in this run."""
+    rows = doc["summary"]["rows"]
+    out: list[dict[str, Any]] = []
+
+    def median(scenario: str, tool: str) -> float | None:
+        value: float | None = _row(rows, scenario, "pypiserver", tool).get("median_s")
+        return value
+
+    def ratio(scenario: str, rival: str, goal: float, label: str | None = None) -> None:
+        ours, other = median(scenario, "ours"), median(scenario, rival)
+        r = _ratio(ours, other)
+        out.append(
+            {
+                "target": f"{scenario}: ours / {label or rival}",
+                "value": f"{r:.2f} ({ours:.2f} s vs {other:.2f} s)"
+                if r and ours and other
+                else "n/a",
+                "goal": f"<= {goal}",
+                "met": r is not None and r <= goal,
+            }
+        )
+
+    ratio("many-small", "curl-par4", 1.2, "curl 4-parallel")
+    ratio("many-small", "twine", 0.5)
+    ratio("many-small", "uv", 0.3)
+    ratio("rerun-small", "uv", 0.15)
+    ratio("few-large", "curl-seq", 1.05, "curl sequential")
+    ratio("few-large", "twine", 1.0)
+    ratio("few-large", "uv", 1.0)
+    small = _row(rows, "many-small", "pypiserver", "ours").get("peak_rss_mb")
+    large = _row(rows, "few-large", "pypiserver", "ours").get("peak_rss_mb")
+    if small and large:
+        out.append(
+            {
+                "target": "peak memory: few-large (6 x 100 MB) / many-small (2 KB files)",
+                "value": f"{large / small:.2f} ({large:.1f} MB vs {small:.1f} MB)",
+                "goal": "<= 1.5 (flat in file size)",
+                "met": large / small <= 1.5,
+            }
+        )
+    cold = (doc.get("coldstart") or {}).get("summary") or {}
+    first = (cold.get("cold") or {}).get("median_s")
+    warm = (cold.get("warm") or {}).get("median_s")
+    pip = (cold.get("pip") or {}).get("median_s")
+    if first is not None:
+        out.append(
+            {
+                "target": "action cold start (to the first request)",
+                "value": f"{first:.2f} s",
+                "goal": "<= 3 s",
+                "met": first <= 3.0,
+            }
+        )
+    if cold.get("ratio_cold_pip") is not None and pip:
+        r = cold["ratio_cold_pip"]
+        out.append(
+            {
+                "target": "action cold start / pip set-up of the same lock",
+                "value": f"{r:.2f} ({first:.2f} s vs {pip:.2f} s)",
+                "goal": "<= 0.2",
+                "met": r <= 0.2,
+            }
+        )
+    if warm is not None:
+        out.append(
+            {
+                "target": "action warm start (environment cached)",
+                "value": f"{warm:.2f} s",
+                "goal": "<= 0.5 s",
+                "met": warm <= 0.5,
+            }
+        )
+    return out
+
+
 def _target_table(doc: dict[str, Any]) -> list[str]:
+    if doc.get("link"):
+        lines = ["", "## Targets (issue 14)", "", "| target | value | goal | met |"]
+        lines.append("|---|---|---|---|")
+        for t in link_targets(doc):
+            met = "yes" if t["met"] else "**no**"
+            lines.append(f"| {t['target']} | {t['value']} | {t['goal']} | {met} |")
+        return lines
     lines = ["", "## Targets (issue 7)", "", "| target | value | goal | met |", "|---|---|---|---|"]
     for t in doc["summary"]["targets"]:
         lines.append(

@@ -529,6 +529,9 @@ def test_an_unusable_tool_cache_falls_back_to_runner_temp(tmp_path: Path) -> Non
     setup = run.step("setup")
     assert setup.returncode == 0, run.log()
     assert Path(setup.outputs["python"]).is_relative_to(runner.temp / "publish-action")
+    # Built from nothing: with uv, fetched as requirements/bootstrap.txt pins it (no uv on
+    # this PATH), not with pip (action/prepare.py).
+    assert "environment ready in" in setup.stdout and "with uv (" in setup.stdout, run.log()
     assert run.step("publish").returncode == 2  # no dist/ folder: an input error, not a crash
 
 

@@ -314,8 +314,16 @@ def test_an_upload_that_cannot_finish_ends_the_run(
     action = actions[fault]
     fresh.proxy.add(Rule(action, method="POST"))
     result, seconds = _run(fresh, publish, dist_dir)
-    assert result.code == 6, result.describe()
     assert "Traceback" not in result.text
+    if fault == "trickle" and fresh.index.kind == "pypiserver":
+        # pypiserver stores the file before it answers, and both files go at once (it keeps
+        # no project record): the retry's re-read finds each one there, byte-identical. That
+        # is a decided answer, not a guess: the run ends 0 and says how it knows.
+        assert result.code == 0, result.describe()
+        assert result.text.count("stored by an earlier attempt whose answer was lost") == 2
+        assert servers.list_files(fresh.index, fresh.project) == hashes(fresh.ours)
+        return
+    assert result.code == 6, result.describe()
     assert "upload:" in result.err
     if fresh.index.kind == "pulp" and fault == "slow-reader":
         # Pulp's API is sync gunicorn workers (one here, Pulp's default): the slowly forwarded

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from tests.support import samples, servers
-from tests.support.fault_proxy import FaultProxy, Forward, Rule, Stall, Trickle
+from tests.support.fault_proxy import FaultProxy, Forward, Rule, SlowRead, Stall
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 BOUND = 180.0
@@ -33,7 +33,10 @@ def test_a_dead_or_trickling_index_ends_the_run_within_three_minutes(
         FaultProxy(pypiserver_index.root_url) as confirmation,
     ):
         check.add(Rule(Stall(), method="GET", path=phases["check"]))
-        upload.add(Rule(Trickle(2.0, chunk=1), method="POST"))
+        # The body read in trickles: the index never has the whole file, so no re-read can
+        # find it stored (a trickled *answer* comes after pypiserver stored the file, and the
+        # re-read then rightly decides "uploaded").
+        upload.add(Rule(SlowRead(20), method="POST"))
         confirmation.add(Rule(Forward(), method="GET", path=phases["confirmation"], times=1))
         confirmation.add(Rule(Stall(), method="GET", path=phases["confirmation"]))
         proxies = {"check": check, "upload": upload, "confirmation": confirmation}

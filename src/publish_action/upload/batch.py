@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from publish_action.reporting.results import FileOutcome, Status, Transfer
-from publish_action.upload.schedule import Job, first_files, startable
+from publish_action.upload.schedule import Job, first_files, probe_first, startable
 from publish_action.upload.uploader import Uploader, UploadResult
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def upload_all(
     jobs = {step.dist.filename: step for step in steps}
     plan = [Job(s.dist.filename, s.dist.project, s.dist.size, s.project_is_new) for s in steps]
     firsts = first_files(plan) if first_alone else {}
-    waiting = list(plan)
+    waiting = probe_first(plan)
     left = Counter(job.project for job in plan)
     results: dict[str, UploadResult] = {}
     sizes = {job.key: job.size for job in plan}

@@ -4,7 +4,9 @@
 2. A project the index does not know yet gets its first file alone (the smallest, so it is
    over quickly): indexes that create a project on its first upload (devpi, PyPI) must never
    see two first uploads race. Where the index keeps no project record (pypiserver), the
-   caller passes no first files (`targets.facts`: concurrent_first_uploads).
+   caller passes no first files (`targets.facts`: concurrent_first_uploads); the smallest
+   still leads its project (`probe_first`), so a file another job published meanwhile is met
+   on the cheapest upload when uploads go one at a time.
 3. At most one large file is in flight: for files that size the index's own CPU and disk are
    the limit, and several at once slowed pypiserver and devpi down (bench/results). Small files
    keep flowing beside it.
@@ -37,6 +39,20 @@ def first_files(jobs: Sequence[Job]) -> dict[str, str]:
         if job.project_is_new and (best is None or job.size < best.size):
             firsts[job.project] = job
     return {project: job.key for project, job in firsts.items()}
+
+
+def probe_first(jobs: Sequence[Job]) -> list[Job]:
+    """`jobs` in plan order, but each new project's smallest file moved to the head of that
+    project's files."""
+    firsts = set(first_files(jobs).values())
+    ordered: list[Job] = []
+    for job in jobs:
+        if job.key in firsts:
+            at = next((i for i, o in enumerate(ordered) if o.project == job.project), None)
+            ordered.insert(len(ordered) if at is None else at, job)
+        else:
+            ordered.append(job)
+    return ordered
 
 
 def startable(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from publish_action.upload.schedule import LARGE_FILE, Job, first_files, startable
+from publish_action.upload.schedule import LARGE_FILE, Job, first_files, probe_first, startable
 
 MB = 1024 * 1024
 
@@ -63,3 +63,19 @@ def test_a_new_project_of_large_files_still_starts_with_its_smallest() -> None:
     assert firsts == {"a": "a2.whl"}
     assert startable([a, b], [], set(), firsts=firsts, slots=4) == [b]
     assert startable([a], [], {"a2.whl"}, firsts=firsts, slots=4) == [a]
+
+
+def test_each_new_projects_smallest_file_leads_its_project_in_plan_order() -> None:
+    big = Job("a-1.0-py3-none-any.whl", "a", 900, True)
+    small = Job("a-1.0.tar.gz", "a", 10, True)
+    other = Job("b-1.0-py3-none-any.whl", "b", 50, True)
+    known_big = Job("c-1.0-py3-none-any.whl", "c", 900, False)
+    known_small = Job("c-1.0.tar.gz", "c", 10, False)
+    ordered = probe_first([other, big, known_big, small, known_small])
+    assert [j.key for j in ordered] == [
+        other.key,
+        small.key,  # moved before its project's bigger file
+        big.key,
+        known_big.key,  # a project the index knows keeps plan order
+        known_small.key,
+    ]

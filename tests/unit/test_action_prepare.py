@@ -1,0 +1,240 @@
+"""`action/prepare.py`: the action's set-up (uv found or fetched and checked, pip only as the
+fallback). The real thing runs in tests/scenarios/test_action.py on every run of the suite."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import platform
+import stat
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from action import prepare
+from tests.support.static_server import Route, Static
+
+ROOT = Path(__file__).resolve().parents[2]
+VERSION = "0.13.9"
+
+
+def fake_uv_wheel(platform_tag: str) -> tuple[str, bytes]:
+    name = f"uv-{VERSION}-py3-none-{platform_tag}.whl"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(f"uv-{VERSION}.data/scripts/uv", "#!/bin/sh\necho uv-stand-in\n")
+        archive.writestr(f"uv-{VERSION}.dist-info/RECORD", "")
+    return name, buffer.getvalue()
+
+
+def test_the_bootstrap_lock_pins_one_uv_with_a_hash_per_wheel() -> None:
+    version, hashes = prepare.pinned_uv(ROOT / "requirements" / "bootstrap.txt")
+    assert version == VERSION
+    # Linux x86_64/aarch64 (glibc and musl), macOS both, Windows x64/arm64 and the rest.
+    assert len(hashes) >= 8
+    assert all(len(h) == 64 for h in hashes)
+
+
+def test_a_bootstrap_lock_without_uv_is_an_error(tmp_path: Path) -> None:
+    lock = tmp_path / "bootstrap.txt"
+    lock.write_text("# nothing\n", encoding="utf-8")
+    with pytest.raises(prepare.SetupError, match="pins no uv"):
+        prepare.pinned_uv(lock)
+
+
+@pytest.mark.parametrize(
+    ("system", "machine", "libc", "expected"),
+    [
+        ("linux", "x86_64", "glibc", ("manylinux_2_17_x86_64",)),
+        ("linux", "aarch64", "glibc", ("manylinux_2_17_aarch64",)),
+        ("linux", "x86_64", "", ("musllinux_1_1_x86_64",)),
+        ("linux", "riscv64", "glibc", ()),
+        ("darwin", "arm64", "", ("macosx_11_0_arm64",)),
+        ("darwin", "x86_64", "", ("macosx_10_12_x86_64",)),
+        ("win32", "AMD64", "", ("win_amd64",)),
+        ("win32", "ARM64", "", ("win_arm64",)),
+        ("freebsd14", "amd64", "", ()),
+    ],
+)
+def test_the_wheel_for_each_runner_platform(
+    monkeypatch: pytest.MonkeyPatch, system: str, machine: str, libc: str, expected: tuple[str]
+) -> None:
+    monkeypatch.setattr(sys, "platform", system)
+    monkeypatch.setattr(platform, "machine", lambda: machine)
+    monkeypatch.setattr(platform, "libc_ver", lambda: (libc, "2.35" if libc else ""))
+    assert prepare.wheel_platforms() == expected
+
+
+def test_every_platform_named_has_a_wheel_in_the_lock() -> None:
+    # The names come from uv's wheel files on PyPI (https://pypi.org/simple/uv/): each tag we
+    # look for must be one of them, or the direct fetch could never succeed on that runner.
+    published = {
+        "manylinux_2_17_x86_64",
+        "manylinux_2_17_aarch64",
+        "musllinux_1_1_x86_64",
+        "musllinux_1_1_aarch64",
+        "macosx_10_12_x86_64",
+        "macosx_11_0_arm64",
+        "win_amd64",
+        "win_arm64",
+    }
+    source = (ROOT / "action" / "prepare.py").read_text(encoding="utf-8")
+    for tag in ("x86_64", "aarch64"):
+        assert f"musllinux_1_1_{tag}" in published and f"manylinux_2_17_{tag}" in published
+    for tag in ("macosx_11_0_arm64", "macosx_10_12_x86_64", "win_amd64", "win_arm64"):
+        assert tag in source and tag in published
+
+
+def test_plain_index_only_when_nothing_but_pip_would_know_better(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("PIP_INDEX_URL", raising=False)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    assert prepare.plain_index() == prepare.PYPI_SIMPLE
+    config = tmp_path / "pip.conf"
+    config.write_text("[global]\nindex-url = https://mirror.example/simple\n", encoding="utf-8")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(config))
+    assert prepare.plain_index() is None  # pip reads its own configuration
+    monkeypatch.setenv("PIP_INDEX_URL", "https://mirror.example/simple")
+    assert prepare.plain_index() == "https://mirror.example/simple/"
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:8080/simple")
+    assert prepare.plain_index() == "http://127.0.0.1:8080/simple/"  # the lock's hash decides
+    for url in ("https://user:pw@mirror.example/simple", "file:///srv/simple"):
+        monkeypatch.setenv("PIP_INDEX_URL", url)
+        assert prepare.plain_index() is None
+
+
+def serve_uv(static: Callable[[dict[str, Route]], Static], tag: str) -> tuple[Static, str]:
+    name, body = fake_uv_wheel(tag)
+    digest = hashlib.sha256(body).hexdigest()
+    page = {
+        "files": [{"filename": name, "url": f"../../files/{name}", "hashes": {"sha256": digest}}]
+    }
+    server = static(
+        {
+            "/simple/uv/": (
+                200,
+                {"Content-Type": "application/vnd.pypi.simple.v1+json"},
+                json.dumps(page).encode(),
+            ),
+            f"/files/{name}": (200, {"Content-Type": "application/octet-stream"}, body),
+        }
+    )
+    return server, digest
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the stand-in uv is a shell script")
+def test_fetch_direct_checks_the_hash_and_keeps_only_the_binary(
+    static: Callable[[dict[str, Route]], Static],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    [tag] = prepare.wheel_platforms() or ("manylinux_2_17_x86_64",)
+    monkeypatch.setattr(prepare, "wheel_platforms", lambda: (tag,))
+    server, digest = serve_uv(static, tag)
+    index = f"{server.url}/simple/"
+    wheel = prepare.fetch_direct(index, VERSION, frozenset({digest}), tmp_path)
+    binary = prepare.extract_uv(wheel, VERSION, tmp_path / "cache")
+    assert binary == tmp_path / "cache" / f"uv-{VERSION}" / "uv"
+    assert binary.stat().st_mode & stat.S_IXUSR
+    assert [p.name for p in binary.parent.iterdir()] == ["uv"]
+    assert ("GET", "/simple/uv/", None) in server.seen
+    # A wheel whose hash the lock does not hold is never used.
+    with pytest.raises(prepare.SetupError, match="lists no uv"):
+        prepare.fetch_direct(index, VERSION, frozenset({"0" * 64}), tmp_path)
+
+
+def test_a_pep503_html_page_is_read_too() -> None:
+    page = (
+        '<html><body><a href="../../files/uv-0.13.9-py3-none-win_amd64.whl#sha256=ab&amp;x">'
+        "uv-0.13.9-py3-none-win_amd64.whl</a><br>"
+        '<A HREF="/f/uv-0.13.9.tar.gz">uv-0.13.9.tar.gz</A></body></html>'
+    )
+    assert prepare.listed_files(page, "text/html") == [
+        (
+            "uv-0.13.9-py3-none-win_amd64.whl",
+            "../../files/uv-0.13.9-py3-none-win_amd64.whl",
+            "ab&x",
+        ),
+        ("uv-0.13.9.tar.gz", "/f/uv-0.13.9.tar.gz", ""),
+    ]
+
+
+def test_a_download_that_does_not_match_the_lock_is_refused(
+    static: Callable[[dict[str, Route]], Static], tmp_path: Path
+) -> None:
+    name, body = fake_uv_wheel("win_amd64")
+    server = static({f"/{name}": (200, {}, body + b"tampered")})
+    wanted = frozenset({hashlib.sha256(body).hexdigest()})
+    with pytest.raises(prepare.SetupError, match="does not match"):
+        prepare.download(f"{server.url}/{name}", name, wanted, tmp_path)
+
+
+def test_an_earlier_jobs_uv_is_reused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert prepare.find_uv(tmp_path, VERSION) is None
+    kept = tmp_path / f"uv-{VERSION}" / prepare.uv_binary_name()
+    kept.parent.mkdir()
+    kept.write_text("", encoding="utf-8")
+    assert prepare.find_uv(tmp_path, VERSION) == kept
+
+
+def test_uv_gets_the_runners_pip_index_and_certificates(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("UV_INDEX_URL", "UV_DEFAULT_INDEX", "SSL_CERT_FILE", "UV_CACHE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PIP_INDEX_URL", "https://mirror.example/simple")
+    monkeypatch.setenv("PIP_CERT", "/etc/corp-ca.pem")
+    monkeypatch.setenv("VIRTUAL_ENV", "/somewhere/else")
+    env = prepare.uv_environment(tmp_path)
+    assert env["UV_DEFAULT_INDEX"] == "https://mirror.example/simple"
+    assert env["SSL_CERT_FILE"] == "/etc/corp-ca.pem"
+    assert env["UV_CACHE_DIR"] == str(tmp_path / "uv-cache")
+    assert "VIRTUAL_ENV" not in env
+    monkeypatch.setenv("UV_DEFAULT_INDEX", "https://uv-own.example/simple")
+    assert prepare.uv_environment(tmp_path)["UV_DEFAULT_INDEX"] == "https://uv-own.example/simple"
+
+
+def test_the_key_follows_the_lock() -> None:
+    assert prepare.environment_key(b"a") == prepare.environment_key(b"a")
+    assert prepare.environment_key(b"a") != prepare.environment_key(b"b")
+
+
+@pytest.mark.slow
+def test_without_uv_pip_installs_the_lock(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No uv to be had (here: a bootstrap lock whose hashes match no wheel): pip installs the
+    same lock, and the run says so."""
+    bootstrap = tmp_path / "bootstrap.txt"
+    bootstrap.write_text(f"uv=={VERSION} \\\n    --hash=sha256:{'0' * 64}\n", encoding="utf-8")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-uv-here"))
+    # pip fetches (as its configuration says), so no test reaches an index directly.
+    monkeypatch.setattr(prepare, "plain_index", lambda: None)
+    output = tmp_path / "output"
+    code = prepare.main(
+        [
+            "--lock",
+            str(ROOT / "requirements" / "runtime.txt"),
+            "--bootstrap",
+            str(bootstrap),
+            "--tool-cache",
+            str(tmp_path / "cache"),
+            "--temp",
+            str(tmp_path / "temp"),
+            "--output",
+            str(output),
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "installing with pip instead" in printed
+    assert "environment ready in" in printed and "with pip" in printed
+    python = output.read_text(encoding="utf-8").removeprefix("python=").strip()
+    assert Path(python).is_relative_to(tmp_path / "cache" / "publish-action")
