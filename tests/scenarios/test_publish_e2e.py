@@ -282,6 +282,7 @@ def test_a_dry_run_verifies_the_password_where_reads_need_it_and_exits_as_the_re
         "dry run: credentials verified: the index refuses anonymous reads (HTTP 401) and "
         f"accepted user '{read_protected.username}' for the check's reads" in dry.out
     ), dry.describe()
+    assert dry.report["credentials_verified"] is True
     assert servers.list_files(read_protected, project) == {}
 
 
@@ -299,7 +300,9 @@ def test_a_dry_run_says_plainly_when_only_an_upload_could_test_the_password(
     assert (dry.code, real.code) == (0, 5), dry.describe() + real.describe()
     assert "dry run: credentials NOT verified: the index answers anonymous reads" in dry.out
     assert "a refusal fails the real run (exit code 5), not this dry run" in dry.out
-    assert dry.report["dry_run"] is True
+    assert dry.report["dry_run"] is True and dry.report["credentials_verified"] is False
+    assert dry.report["credentials_note"].startswith("the index answers anonymous reads")
+    assert real.report["credentials_verified"] is None
 
 
 # -- 11. invalid distributions --------------------------------------------------------------------

@@ -152,7 +152,7 @@ def _pipeline(
         credentials, publisher = stages.credentials(run, net, redactor)
         since = run.lap("credentials", since)
         if settings.dry_run:
-            verified = dry_run.verify_credentials(run, net, publisher)
+            verified = run.credentials_check = dry_run.verify_credentials(run, net, publisher)
             for step in plan.uploads:
                 why = "would overwrite the index's copy" if step.action is Action.OVERWRITE else ""
                 run.ledger.record(FileOutcome.of(step.dist, Status.WOULD_UPLOAD, message=why))

@@ -220,6 +220,10 @@ class GitHubReporter(SilentReporter):
             f"{result.seconds:.1f} s",
             "",
         ]
+        if result.credentials_verified is not None:
+            verdict = "verified" if result.credentials_verified else "**not verified**"
+            note = _cell(self._redact(result.credentials_note))
+            lines += [f"Dry run: credentials {verdict}: {note}", ""]
         if result.outcomes:
             lines += [
                 "| File | Outcome | Size | SHA-256 | Details |",

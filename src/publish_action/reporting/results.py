@@ -79,6 +79,10 @@ class RunResult:
     repository_url: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     report_path: Path | None = None  # where the JSON report was written, if it was
+    # A dry run that got as far as the credentials: whether the index proved them, and how
+    # (or why it could not). None otherwise.
+    credentials_verified: bool | None = None
+    credentials_note: str = ""
 
     def count(self, *statuses: Status) -> int:
         return sum(1 for o in self.outcomes if o.status in statuses)

@@ -505,6 +505,32 @@ def test_summary_of_a_failed_dry_run_shows_the_error_redacted(tmp_path: Path) ->
     assert "tok-abcdef" not in summary
 
 
+def test_summary_of_a_dry_run_says_whether_the_credentials_were_verified(
+    tmp_path: Path,
+) -> None:
+    redactor = Redactor()
+    redactor.add("tok-abcdef")
+    for verified, expected in ((True, "verified"), (False, "**not verified**")):
+        (tmp_path / str(verified)).mkdir()
+        reporter, _, env = make(tmp_path / str(verified), redactor)
+        reporter.finish(
+            RunResult(
+                (outcome("demo-1.0.tar.gz", Status.WOULD_UPLOAD),),
+                exit_code=0,
+                seconds=0.1,
+                dry_run=True,
+                credentials_verified=verified,
+                credentials_note="the index answered | tok-abcdef",
+            )
+        )
+        summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+        assert f"Dry run: credentials {expected}: the index answered \\| ***\n" in summary
+    (tmp_path / "real").mkdir()
+    reporter, _, env = make(tmp_path / "real")
+    reporter.finish(RunResult((), 0, 0.1))
+    assert "credentials" not in Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+
+
 def test_two_runs_in_one_step_append_to_summary_and_outputs(tmp_path: Path) -> None:
     for _ in range(2):
         reporter, _, env = make(tmp_path)
