@@ -71,6 +71,10 @@ def verify_credentials(
             f"{page.project} is private (HTTP 404 to anonymous reads) and {who} read it; "
             "permission to upload is only tested by an upload",
         )
+    if anonymous >= 400 and anonymous != 404:  # 429, 5xx: neither a refusal nor an answer
+        return CredentialCheck(
+            False, f"an anonymous read of {display_url(page.url)} got HTTP {anonymous}"
+        )
     return CredentialCheck(
         False,
         f"the index answers anonymous reads (HTTP {anonymous} for {display_url(page.url)}), "

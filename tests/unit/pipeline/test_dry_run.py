@@ -151,6 +151,22 @@ def test_an_anonymous_read_without_an_answer_verifies_nothing(
     assert check.how.startswith("an anonymous read of ") and "got no answer" in check.how
 
 
+def test_an_anonymous_read_the_index_cannot_answer_verifies_nothing(
+    pypiserver_index: servers.RunningIndex, tmp_path: Path
+) -> None:
+    write_sdist(tmp_path, unique_project("dry"), "1.0")
+
+    def anonymous(head: RequestHead) -> bool:
+        return head.auth_scheme is None and "/simple/dry-" in head.path
+
+    with FaultProxy(pypiserver_index.root_url) as proxy, net() as client:
+        run = checked(settings_for(proxy.index(pypiserver_index), tmp_path), client)
+        proxy.add(Rule(Respond.unavailable(1), method="GET", when=anonymous))
+        check = dry_run.verify_credentials(run, client, None)
+    page = next(iter(run.pages.values())).url
+    assert check == dry_run.CredentialCheck(False, f"an anonymous read of {page} got HTTP 503")
+
+
 def test_a_minted_token_verifies_trusted_publishing_and_no_credentials_verify_nothing(
     pypiserver_index: servers.RunningIndex, tmp_path: Path
 ) -> None:
