@@ -2,7 +2,9 @@
 
 A refusal half-way through a release leaves it half-published. What the index's row says it
 refuses — a Metadata-Version, a file over its size limit, a release with too many files, new
-files on an old PyPI release — stops the run (exit 3) while nothing has been sent.
+files on an old PyPI release, and on PyPI a README that does not render, a classifier it does
+not know, a file name or version it does not take — stops the run (exit 3) while nothing has
+been sent.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from publish_action.errors import DistributionError
 
 if TYPE_CHECKING:
     from publish_action.distributions import Distribution
+    from publish_action.metadata_rules import Finding
+    from publish_action.reporting import Reporter
     from publish_action.simple_index import ProjectPage
     from publish_action.targets import IndexFacts
 
@@ -36,40 +40,90 @@ def metadata_version_advice(dist: Distribution) -> str:
 
 
 def refusals_before_check(
-    dists: Sequence[Distribution], facts: IndexFacts, *, max_file_size: int | None
+    dists: Sequence[Distribution],
+    facts: IndexFacts,
+    *,
+    max_file_size: int | None,
+    verify_metadata: bool = False,
+    reporter: Reporter | None = None,
 ) -> None:
     """Metadata-Version and file size, from the files alone. `max_file_size` (bytes) replaces
-    the index's known limit when given (a project's raised limit on PyPI)."""
-    problems: list[str] = []
+    the index's known limit when given (a project's raised limit on PyPI).
+
+    With `verify_metadata`, also what an index validating metadata refuses (`metadata_rules`):
+    refused here where the index's row says it validates (PyPI, TestPyPI); elsewhere a README
+    that would not render and unknown or deprecated classifiers are warnings (the same files
+    often go to PyPI later), and PyPI's own rules (local versions, file names, platform tags)
+    are debug lines: private indexes take them.
+    """
+    problems: list[tuple[str, str]] = []  # (file, what the index refuses)
     accepted = facts.metadata_versions
     for dist in dists:
         version = str(dist.metadata.get("metadata_version", ""))
         if accepted is not None and version not in accepted:
             problems.append(
-                f"{dist.filename}: field Metadata-Version is {version}, which {facts.name} "
-                f"does not accept (it accepts {', '.join(sorted(accepted))})"
+                (
+                    dist.filename,
+                    f"{dist.filename}: field Metadata-Version is {version}, which {facts.name} "
+                    f"does not accept (it accepts {', '.join(sorted(accepted))})",
+                )
             )
     limit = max_file_size if max_file_size is not None else facts.limits.max_file_size
     too_big = [d for d in dists if limit is not None and d.size > limit]
     for dist in too_big:
         problems.append(
-            f"{dist.filename} is {dist.size / _MIB:.1f} MiB, over {_limit_label(limit, facts)}"
+            (
+                dist.filename,
+                f"{dist.filename} is {dist.size / _MIB:.1f} MiB, over {_limit_label(limit, facts)}",
+            )
         )
+    versions_refused = len(problems) - len(too_big)
+    found = _metadata_findings(dists) if verify_metadata else []
+    if facts.validates_metadata:
+        problems += [(f.filename, f.render()) for f in found]
+    elif reporter is not None:
+        _warn(found, facts, reporter)
     if not problems:
         return
     advice = []
-    if len(too_big) < len(problems):
+    if versions_refused:
         advice.append(_METADATA_ADVICE)
     if too_big:
         advice.append(
             "make the file smaller (leave data out of the wheel), or, if the index raised "
             "this project's limit, give the new one with 'max-file-size' (e.g. '250MB')"
         )
+    if found and facts.validates_metadata:
+        advice.append(
+            "fix each field named in pyproject.toml (or setup.py) and rebuild; these are "
+            f"{facts.name}'s own upload checks, made here so that no file of the release is "
+            f"sent. If {facts.name} takes one after all (a classifier or platform tag newer "
+            "than this publish-action), 'verify-metadata: false' skips them"
+        )
+    files = len({name for name, _ in problems})
     raise DistributionError(
-        f"{facts.name} would refuse {len(problems)} file(s); nothing was uploaded",
-        details=tuple(problems),
+        f"{facts.name} would refuse {files} file(s); nothing was uploaded",
+        details=tuple(text for _, text in problems),
         advice="; ".join(advice),
     )
+
+
+def _metadata_findings(dists: Sequence[Distribution]) -> list[Finding]:
+    from publish_action.metadata_rules import findings
+
+    return [found for dist in dists for found in findings(dist)]
+
+
+def _warn(found: Sequence[Finding], facts: IndexFacts, reporter: Reporter) -> None:
+    for finding in found:
+        if finding.pypi_only:
+            reporter.debug(f"{finding.render()} (PyPI would refuse it; {facts.name} may not)")
+        else:
+            reporter.warning(
+                f"{finding.field}: {finding.text} ({facts.name} does not check it; PyPI would "
+                "refuse the file)",
+                filename=finding.filename,
+            )
 
 
 def refusals_against_pages(

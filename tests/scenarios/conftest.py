@@ -129,9 +129,11 @@ class Publisher:
         environ: dict[str, str] | None = None,
         report_path: Path | None = None,
         secrets: tuple[str, ...] = (),
+        trust_config: object | None = None,
     ) -> Result:
         """`environ`: more variables (GitHub's, say); `secrets`: more values that must not
-        appear in any output (beyond the index password and its Basic header)."""
+        appear in any output (beyond the index password and its Basic header); `trust_config`:
+        the Sigstore trust root attestations are verified with (never a TUF download)."""
         self._runs += 1
         report_path = report_path or self._tmp / f"report-{self._runs}.json"
         argv = [
@@ -163,7 +165,7 @@ class Publisher:
             if arg.startswith(("--check-password=", "--password=")):
                 secrets += (arg.split("=", 1)[1],)
         out, err = io.StringIO(), io.StringIO()
-        code = main(argv, environ=environ, stdout=out, stderr=err)
+        code = main(argv, environ=environ, stdout=out, stderr=err, trust_config=trust_config)
         report: dict[str, Any] = (
             json.loads(report_path.read_text(encoding="utf-8")) if report_path.is_file() else {}
         )

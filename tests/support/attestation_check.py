@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -27,7 +28,9 @@ from typing import Any
 __all__ = [
     "PRODUCTION_TRUSTED_ROOT",
     "identity_from_claims",
+    "production_trust_config",
     "production_trusted_root",
+    "trust_config_json",
     "upload_verifier",
     "verify_upload_attestations",
 ]
@@ -45,6 +48,36 @@ def production_trusted_root() -> Any:
     resource = resources.files("sigstore._store").joinpath(PRODUCTION_TRUSTED_ROOT)
     with resources.as_file(resource) as path:
         return TrustedRoot.from_file(str(path))
+
+
+def _production_json(name: str) -> Any:
+    resource = resources.files("sigstore._store").joinpath(
+        PRODUCTION_TRUSTED_ROOT.replace("trusted_root.json", name)
+    )
+    return json.loads(resource.read_text(encoding="utf-8"))
+
+
+def trust_config_json(*trusted_roots: Mapping[str, Any], signing_config: Any = None) -> str:
+    """A client trust config trusting every root given (their CAs, logs and CT logs merged),
+    signing with `signing_config` (default: production's services, never contacted offline)."""
+    merged: dict[str, Any] = {"mediaType": trusted_roots[0]["mediaType"]}
+    for key in ("tlogs", "certificateAuthorities", "ctlogs", "timestampAuthorities"):
+        merged[key] = [item for root in trusted_roots for item in root.get(key, [])]
+    return json.dumps(
+        {
+            "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
+            "trustedRoot": merged,
+            "signingConfig": signing_config or _production_json("signing_config.v0.2.json"),
+        }
+    )
+
+
+def production_trust_config() -> Any:
+    """The production `ClientTrustConfig` as the `sigstore` wheel ships it (no TUF refresh):
+    what the product verifies real attestations with, offline."""
+    from sigstore.models import ClientTrustConfig
+
+    return ClientTrustConfig.from_json(trust_config_json(_production_json("trusted_root.json")))
 
 
 def identity_from_claims(claims: Mapping[str, Any]) -> Any:

@@ -52,9 +52,19 @@ def _import_name(name: str) -> str:
 
 
 def write_project(
-    root: Path, name: str, version: str, *, backend: str = "hatchling", payload: str = ""
+    root: Path,
+    name: str,
+    version: str,
+    *,
+    backend: str = "hatchling",
+    payload: str = "",
+    project_toml: str = "",
+    files: dict[str, str] | None = None,
 ) -> Path:
-    """Write a minimal src-layout project into ``root`` (created) and return it."""
+    """Write a minimal src-layout project into ``root`` (created) and return it.
+
+    ``project_toml``: more lines for its ``[project]`` table (``readme = "README.rst"``);
+    ``files``: more files, by path relative to the project (the README it names)."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {sorted(BACKENDS)}, not {backend!r}")
     requires, build_backend = BACKENDS[backend]
@@ -80,11 +90,14 @@ def write_project(
             requires-python = ">=3.8"
             """
         )
+        + (project_toml.strip() + "\n" if project_toml.strip() else "")
         + "\n"
         + tool,
         encoding="utf-8",
     )
     (root / "README.md").write_text(f"# {name}\n", encoding="utf-8")
+    for relative, text in (files or {}).items():
+        (root / relative).write_text(text, encoding="utf-8")
     (package / "__init__.py").write_text(
         f'"""Sample package {name}."""\n\n__version__ = {version!r}\nPAYLOAD = {payload!r}\n',
         encoding="utf-8",
@@ -102,6 +115,8 @@ def build_project(
     sdist: bool = True,
     wheel: bool = True,
     frontend: Literal["hooks", "build"] = "hooks",
+    project_toml: str = "",
+    files: dict[str, str] | None = None,
 ) -> list[Path]:
     """Generate and build a project; return the built files (sdist first, then wheel).
 
@@ -119,6 +134,8 @@ def build_project(
         version,
         backend=backend,
         payload=payload,
+        project_toml=project_toml,
+        files=files,
     )
     dist = Path(tempfile.mkdtemp(prefix=f"dist-{stem}", dir=tmp))
     env = dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, PYTHONDONTWRITEBYTECODE="1")

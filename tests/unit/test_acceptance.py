@@ -11,6 +11,7 @@ import pytest
 from publish_action.acceptance import refusals_against_pages, refusals_before_check
 from publish_action.distributions import Distribution, inspect
 from publish_action.errors import DistributionError, ExitCode
+from publish_action.reporting import SilentReporter
 from publish_action.simple_index import ProjectPage, RemoteFile
 from publish_action.targets import IndexKind, facts_of
 from tests.support import samples
@@ -122,3 +123,105 @@ def test_an_html_page_without_upload_times_decides_nothing(dists: list[Distribut
 
 def test_the_paths_are_real(dists: list[Distribution]) -> None:
     assert all(isinstance(d.path, Path) and d.path.exists() for d in dists)
+
+
+# -- what an index validating metadata refuses (metadata_rules) -------------------------------
+
+BROKEN = (
+    "Metadata-Version: 2.1\nName: accept-demo\nVersion: {version}\nSummary: s\n"
+    "Classifier: Programing Language :: Python\n\nTitle\n=====\n\nA `broken`_ link.\n"
+)
+
+
+class Recorder(SilentReporter):
+    def __init__(self) -> None:
+        self.warnings: list[tuple[str | None, str]] = []
+        self.debugs: list[str] = []
+
+    def warning(self, message: str, *, filename: str | None = None) -> None:
+        self.warnings.append((filename, message))
+
+    def debug(self, message: str) -> None:
+        self.debugs.append(message)
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> list[Distribution]:
+    from tests.support.dists import write_sdist, write_wheel
+
+    text = BROKEN.format(version="1.0+corp")
+    paths = [
+        write_sdist(tmp_path, "accept-demo", "1.0+corp", text),
+        write_wheel(tmp_path, "accept-demo", "1.0+corp", text),
+    ]
+    return list(inspect(paths, verify=True))
+
+
+def reported(dists: list[Distribution], kind: IndexKind, verify: bool = True) -> Recorder:
+    recorder = Recorder()
+    refusals_before_check(
+        dists,
+        facts_of(kind),
+        max_file_size=None,
+        verify_metadata=verify,
+        reporter=recorder,
+    )
+    return recorder
+
+
+@pytest.mark.parametrize("kind", [IndexKind.PYPI, IndexKind.TESTPYPI])
+def test_pypi_refusals_are_exit_3_naming_file_field_and_change(
+    broken: list[Distribution], kind: IndexKind
+) -> None:
+    with pytest.raises(DistributionError) as info:
+        reported(broken, kind)
+    error = info.value
+    assert error.exit_code is ExitCode.DISTRIBUTION
+    assert error.message == f"{kind.value} would refuse 2 file(s); nothing was uploaded"
+    sdist, wheel = (d.filename for d in broken)
+    assert [d.split(": ")[:2] for d in error.details] == [
+        [name, field]
+        for name in (sdist, wheel)
+        for field in ("Description", "Classifier", "Version")
+    ]
+    assert "did you mean 'Programming Language :: Python'?" in error.details[1]
+    assert "'verify-metadata: false' skips them" in error.advice
+
+
+def test_with_metadata_version_and_size_refusals_the_files_are_counted_once(
+    broken: list[Distribution],
+) -> None:
+    big = [
+        replace(
+            broken[0],
+            size=150 * 1024 * 1024,
+            metadata={**broken[0].metadata, "metadata_version": "2.0"},
+        )
+    ]
+    with pytest.raises(DistributionError) as info:
+        reported(big, IndexKind.PYPI)
+    assert info.value.message == "pypi.org would refuse 1 file(s); nothing was uploaded"
+    assert len(info.value.details) == 5
+    assert "core-metadata-version" in info.value.advice and "max-file-size" in info.value.advice
+
+
+@pytest.mark.parametrize("kind", [IndexKind.DEVPI, IndexKind.PYPISERVER, IndexKind.UNKNOWN])
+def test_elsewhere_the_readme_and_classifiers_are_warnings_and_pypi_rules_debug(
+    broken: list[Distribution], kind: IndexKind
+) -> None:
+    recorder = reported(broken, kind)
+    assert [(name, message.split(":")[0]) for name, message in recorder.warnings] == [
+        (name, field)
+        for name in (d.filename for d in broken)
+        for field in ("Description", "Classifier")
+    ]
+    assert all(
+        f"({kind.value} does not check it; PyPI would refuse the file)" in message
+        for _, message in recorder.warnings
+    )
+    assert len(recorder.debugs) == 2 and all("local version label" in m for m in recorder.debugs)
+
+
+def test_verify_metadata_false_skips_them(broken: list[Distribution]) -> None:
+    assert reported(broken, IndexKind.PYPI, verify=False).warnings == []
+    assert reported(broken, IndexKind.DEVPI, verify=False).warnings == []

@@ -203,6 +203,18 @@ def test_max_file_size_takes_units() -> None:
         settings_of(["--max-file-size", "big"])
 
 
+def test_forced_attestations_with_credentials_are_for_attestation_files_in_packages_dir(
+    tmp_path: Path,
+) -> None:
+    """Those can go to an index that takes them from any user: whether every file has one is
+    decided once the uploads are known (attestations/prepare.py)."""
+    argv = ["--attestations", "true", "--password", "pw-1234", "--packages-dir", str(tmp_path)]
+    with pytest.raises(InputError, match="needs trusted publishing"):
+        settings_of(argv)
+    (tmp_path / "pkg-1.0.tar.gz.publish.attestation").write_text("{}")
+    assert settings_of(argv).attestations is Attestations.TRUE
+
+
 def test_problems_found_reading_the_sources_come_in_the_same_one_error() -> None:
     env = {"TWINE_PASSWORD": "tw-pw-1", "UV_PUBLISH_PASSWORD": "uv-pw-2"}
     with pytest.raises(InputError) as info:

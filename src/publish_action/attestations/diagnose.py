@@ -139,3 +139,20 @@ def _san(model: Attestation) -> str:
         )
     except Exception:  # noqa: BLE001 - diagnosis only
         return "certificate unreadable"
+
+
+def signer_of(attestation: str | bytes | Attestation) -> str:
+    """Who signed it, as its certificate says: the workflow file at its ref (GitHub, GitLab),
+    else the certificate's subject (an e-mail for Google). For messages, never a decision."""
+    from pypi_attestations import Attestation
+
+    try:
+        model = (
+            attestation
+            if isinstance(attestation, Attestation)
+            else Attestation.model_validate_json(attestation)
+        )
+    except Exception:  # noqa: BLE001 - diagnosis only
+        return "an unreadable certificate"
+    config = _cert_claims(model).get(OID_BUILD_CONFIG_URI, "")
+    return config or _san(model).removeprefix("signed by ")

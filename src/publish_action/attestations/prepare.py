@@ -1,4 +1,5 @@
-"""The pipeline step: decide whether this run attests, then sign, write and self-verify."""
+"""The pipeline step: decide whether this run attests, then sign, write and self-verify, and
+verify the attestations already in packages-dir that go with the files."""
 
 from __future__ import annotations
 
@@ -6,9 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from publish_action.attestations import prebuilt
 from publish_action.attestations.identity import (
-    MAX_PER_FILE,
-    SUFFIX,
     OidcIdentity,
     check_reusable_workflow,
     ci_name,
@@ -24,6 +24,7 @@ from publish_action.settings import Attestations
 from publish_action.targets import IndexKind
 
 if TYPE_CHECKING:
+    from pypi_attestations import Attestation
     from sigstore.models import ClientTrustConfig
     from sigstore.oidc import IdentityToken
 
@@ -46,20 +47,50 @@ def prepare(
     trust_config: object | None = None,
     redactor: Redactor | None = None,
     cancellation: Cancellation | None = None,
+    sign: bool = True,
+    folders: Sequence[Path] = (),
 ) -> dict[str, str]:
-    """Sign, write and self-verify attestations for `dists` (the files about to be uploaded).
+    """Sign, write and self-verify attestations for `dists` (the files about to be uploaded),
+    and verify the ones already in packages-dir (`prebuilt`) that go with them.
 
     Returns filename → JSON array text for the upload's `attestations` form field; empty when
     attestations are off. `trust_config` (a `sigstore.models.ClientTrustConfig`) replaces the
     public Sigstore instance: tests pass a local stand-in's; user input never reaches it.
+    `sign=False` (a dry run) verifies the attestations in packages-dir and signs nothing.
+    `folders`: where the run's other distributions are (the attestation files there are
+    mentioned, at verbose level, as left alone).
     Raises `InputError` for `attestations: true` without trusted publishing and
     `AttestationError` for everything else; nothing has been uploaded when it raises.
     """
-    if settings.attestations is Attestations.FALSE or not dists:
+    if not dists:
         return {}
+    found = prebuilt.find(dists, folders)
+    prebuilt.report_left_alone(reporter, found.unmatched)
+    if settings.attestations is Attestations.FALSE:
+        if found:
+            reporter.info(
+                f"attestations: off ('attestations: false'): {found.names()} in packages-dir "
+                "not sent"
+            )
+        return {}
+    if not sign and not found:
+        return {}  # a dry run signs nothing; there is nothing else to verify
+    if found:
+        return _with_prebuilt(
+            settings,
+            reporter,
+            dists,
+            publisher,
+            found,
+            ci_env=ci_env,
+            net=net,
+            trust_config=trust_config,
+            redactor=redactor,
+            cancellation=cancellation,
+            sign=sign,
+        )
     forced = settings.attestations is Attestations.TRUE
-    known = settings.index.kind is not IndexKind.UNKNOWN
-    index = settings.index.kind.value if known else "the index"
+    index = _index_name(settings)
     if publisher is None:
         if forced:
             raise InputError(
@@ -97,44 +128,119 @@ def prepare(
 
     identity = identity_from_claims(claims, ci=ci)
     check_reusable_workflow(claims, index)
-    extra = _packages_dir_attestations(dists)
     config = _load_trust_config(trust_config)
     token = _sigstore_token(ci_env, net, settings.timeout, redactor, cancellation)
     reporter.info(f"attestations: signing {len(dists)} file(s) as {describe(identity)}")
     signed = sign_all(config, token, dists, settings, reporter, cancellation)
-    return verify_all(config, identity, dists, signed, extra, index, reporter)
+    return verify_all(config, identity, dists, signed, {}, index, reporter)
 
 
-def _packages_dir_attestations(dists: Sequence[Distribution]) -> dict[str, list[Path]]:
-    """`<dist>.<kind>.attestation` files the user put next to the distributions: in
-    packages-dir, or beside each of the files given as arguments."""
-    found: dict[str, list[Path]] = {}
-    folders = sorted({d.path.parent for d in dists})
-    for path in sorted(p for folder in folders for p in folder.iterdir()):
-        if not path.is_file() or not path.name.endswith(SUFFIX):
-            continue
-        beside = (d.filename for d in dists if d.path.parent == path.parent)
-        names = sorted(beside, key=len, reverse=True)
-        stem = path.name[: -len(SUFFIX)]
-        owner = next((n for n in names if stem.startswith(n + ".")), None)
-        if owner is None:
-            continue
-        if stem[len(owner) + 1 :] == "publish":
-            raise AttestationError(
-                f"{path.name} in packages-dir would be a second publish attestation for {owner}",
-                advice="this run signs its own publish attestation and the index accepts one "
-                "per kind: remove the file (an earlier step or tool wrote it) or rename it",
+def _index_name(settings: Settings) -> str:
+    known = settings.index.kind is not IndexKind.UNKNOWN
+    return settings.index.kind.value if known else "the index"
+
+
+def _with_prebuilt(
+    settings: Settings,
+    reporter: Reporter,
+    dists: Sequence[Distribution],
+    publisher: OidcIdentity | None,
+    found: prebuilt.Prebuilt,
+    *,
+    ci_env: CiEnvironment,
+    net: Net,
+    trust_config: object | None,
+    redactor: Redactor | None,
+    cancellation: Cancellation | None,
+    sign: bool,
+) -> dict[str, str]:
+    """Attestations in packages-dir go with their files where the index takes them: verified
+    as the index will (against its trusted publisher when one is known), before any upload.
+    The files without a publish attestation of their own are signed as usual."""
+    facts, forced = settings.index.facts, settings.attestations is Attestations.TRUE
+    index = _index_name(settings)
+    if not facts.accepts_attestations:
+        if not forced:
+            # Not sent where they are not known to be kept: pypiserver and devpi take the
+            # upload and drop the field (measured, tests/scenarios/test_prebuilt_attestations.py),
+            # an unknown index might refuse the file for it.
+            reporter.info(
+                f"attestations: off ({settings.index.kind.value} is not known to accept PEP 740 "
+                f"attestations): {found.names()} in packages-dir not sent, the files are "
+                "uploaded without them; set 'attestations: true' to send them anyway"
             )
-        found.setdefault(owner, []).append(path)
-    for owner, paths in found.items():
-        if len(paths) + 1 > MAX_PER_FILE:
-            raise AttestationError(
-                f"too many attestations for {owner}: {', '.join(p.name for p in paths)} in "
-                f"packages-dir plus this run's publish attestation",
-                advice=f"the index accepts at most {MAX_PER_FILE} per file, one per predicate "
-                "type: keep at most one extra attestation file per distribution",
-            )
-    return found
+            return {}
+        reporter.info(
+            f"attestations: sent as 'attestations: true' asks, although {index} is not known "
+            "to keep them"
+        )
+    kind = issuer_kind(publisher.claims) if publisher is not None else None
+    if kind is None and facts.attestations_need_trusted_publisher:
+        why = (
+            "this run uploads with configured credentials"
+            if publisher is None
+            else f"its {ci_name(publisher)} trusted publisher (OIDC issuer "
+            f"{publisher.claims.get('iss')}) is not one whose attestations it accepts"
+        )
+        # As gh-action-pypi-publish and twine do with a token: the files go, without them.
+        # Loudly: the index will never take an attestation for a file once it is uploaded.
+        reporter.warning(prebuilt.not_sent_without_publisher(found, index, why))
+        return {}
+    identity = (
+        identity_from_claims(publisher.claims, ci=ci_name(publisher))
+        if publisher is not None and kind is not None
+        else None
+    )
+    signs = identity is not None and (forced or settings.index.is_pypi)
+    to_sign = [d for d in dists if signs and not found.has_publish(d.filename)]
+    prebuilt.check_count(found, {d.filename for d in to_sign})
+    signing = {d.filename for d in to_sign}
+    unattested = [d.filename for d in dists if d.filename not in found.by_file.keys() | signing]
+    if unattested and forced:
+        raise AttestationError(
+            f"'attestations: true', but {len(unattested)} file(s) would go without one: "
+            + ", ".join(unattested),
+            details=(f"in packages-dir: {found.names()}",),
+            advice=f"{_why_unsigned(settings, publisher, identity)}: put each file's "
+            "attestation beside it, or set 'attestations: auto' to upload those without; "
+            "nothing was uploaded",
+        )
+    if unattested:
+        reporter.info(
+            f"attestations: {len(unattested)} file(s) without an attestation in packages-dir "
+            f"go without ({_why_unsigned(settings, publisher, identity)}): " + ", ".join(unattested)
+        )
+    config = _load_trust_config(trust_config)
+    # Packages-dir's first: a broken one stops the run before anything is signed (a
+    # signature is logged publicly for good).
+    signs_now = bool(to_sign) and sign
+    arrays = verify_all(
+        config, identity, dists, {}, found.by_file, index, reporter, quiet=signs_now
+    )
+    signed: dict[str, Attestation] = {}
+    if to_sign and publisher is not None:
+        check_reusable_workflow(publisher.claims, index)
+    if to_sign and not sign:
+        reporter.info(f"attestations: dry run: {len(to_sign)} file(s) would be signed")
+    elif to_sign and identity is not None:
+        token = _sigstore_token(ci_env, net, settings.timeout, redactor, cancellation)
+        reporter.info(f"attestations: signing {len(to_sign)} file(s) as {describe(identity)}")
+        signed = sign_all(config, token, to_sign, settings, reporter, cancellation)
+    if signed:
+        arrays = verify_all(config, identity, dists, signed, found.by_file, index, reporter)
+    return arrays
+
+
+def _why_unsigned(
+    settings: Settings, publisher: OidcIdentity | None, identity: object | None
+) -> str:
+    if publisher is None:
+        return "this run signs only with trusted publishing, and it uses configured credentials"
+    if identity is None:
+        return (
+            "this run signs only as a GitHub Actions, GitLab.com or Google Cloud trusted publisher"
+        )
+    return f"'attestations: auto' signs only for PyPI and TestPyPI, not {_index_name(settings)}"
 
 
 def _load_trust_config(injected: object | None) -> ClientTrustConfig:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from publish_action.attestations.diagnose import identity_mismatch, signature_failure
+from publish_action.attestations.diagnose import identity_mismatch, signature_failure, signer_of
 from publish_action.attestations.identity import KNOWN_PREDICATES, describe, policy_for
 from publish_action.errors import AttestationError
 
@@ -28,25 +28,36 @@ _STATEMENT_V1 = "https://in-toto.io/Statement/v1"
 
 def verify_all(
     config: ClientTrustConfig,
-    identity: Publisher,
+    identity: Publisher | None,
     dists: Sequence[Distribution],
     signed: Mapping[str, Attestation],
     extra: Mapping[str, list[Path]],
     index: str,
     reporter: Reporter,
+    *,
+    quiet: bool = False,
 ) -> dict[str, str]:
+    """Every attestation of every file, as the index will check it: `signed` (this run's) and
+    `extra` (packages-dir's). `identity` is the trusted publisher the index checks them against;
+    None when no publisher is known (an upload with configured credentials to an index that
+    takes attestations): then the signature, the log entry and the statement are verified, and
+    the signer is reported, not judged. `quiet`: no line saying what was verified (a first
+    pass, before signing)."""
     from sigstore.verify import Verifier
 
     verifier = Verifier(trusted_root=config.trusted_root)
     failures: list[tuple[str, AttestationError]] = []
     arrays: dict[str, str] = {}
+    signers: dict[str, None] = {}
     count = 0
     for dist in dists:
         try:
             sha256 = dist.hashes.sha256  # what inspection hashed: what will be sent
-            candidates: list[tuple[str, bytes | Attestation]] = [
-                (f"the attestation signed for {dist.filename}", signed[dist.filename])
-            ]
+            candidates: list[tuple[str, bytes | Attestation]] = []
+            if dist.filename in signed:
+                candidates.append(
+                    (f"the attestation signed for {dist.filename}", signed[dist.filename])
+                )
             candidates += [
                 (f"{p.name} (from packages-dir)", p.read_bytes())
                 for p in extra.get(dist.filename, [])
@@ -91,8 +102,11 @@ def verify_all(
                 if isinstance(attestation, bytes)
                 else attestation.model_dump(mode="json")
             )
+            if identity is None:
+                signers[signer_of(attestation)] = None
             count += 1
-        arrays[dist.filename] = json.dumps(objects)
+        if objects:  # an empty array is refused: a file without attestations sends none
+            arrays[dist.filename] = json.dumps(objects)
     if failures:
         first_name, first = failures[0]
         same = [
@@ -106,17 +120,45 @@ def verify_all(
             details=(*first.details, *others),
             advice=first.advice + "; nothing was uploaded",
         ) from first.__cause__
-    reporter.info(
-        f"attestations: {count} verified for {len(dists)} file(s) against the "
-        f"trusted publisher {index} checks them with ({describe(identity)})"
-    )
+    if not quiet:
+        _report(reporter, count, len(arrays), identity, list(signers), index)
     return arrays
+
+
+def _report(
+    reporter: Reporter,
+    count: int,
+    files: int,
+    identity: Publisher | None,
+    signers: list[str],
+    index: str,
+) -> None:
+    if identity is not None:
+        reporter.info(
+            f"attestations: {count} verified for {files} file(s) against the "
+            f"trusted publisher {index} checks them with ({describe(identity)})"
+        )
+    elif count:
+        reporter.info(
+            f"attestations: {count} verified for {files} file(s): the signature, its "
+            "transparency log entry and the file name and sha256 they attest; signed by "
+            f"{'; '.join(signers)}. No trusted publisher vouches for this upload, so {index} "
+            "decides itself whether it trusts that signer"
+        )
+
+
+class _AnySigner:
+    """No publisher to hold the certificate to: every identity passes, and is reported.
+    (sigstore's own `UnsafeNoOp` logs a warning on every use.)"""
+
+    def verify(self, cert: Certificate) -> None:
+        return None
 
 
 class _Recording:
     """Runs a publisher's policy and remembers whether it was the policy that failed."""
 
-    def __init__(self, inner: VerificationPolicy) -> None:
+    def __init__(self, inner: VerificationPolicy | _AnySigner) -> None:
         self.inner = inner
         self.failure: BaseException | None = None
 
@@ -131,7 +173,7 @@ class _Recording:
 def verify_attestation(
     attestation: str | bytes | Attestation,
     *,
-    identity: Publisher,
+    identity: Publisher | None,
     filename: str,
     sha256: str,
     trusted_root: TrustedRoot | None = None,
@@ -166,12 +208,11 @@ def verify_attestation(
         if trusted_root is None:
             raise TypeError("pass trusted_root or verifier")
         verifier = Verifier(trusted_root=trusted_root)
-    # A private method, but the one place the index's policy for a publisher is defined.
-    policy = _Recording(policy_for(identity))
+    policy = _Recording(policy_for(identity) if identity is not None else _AnySigner())
     try:
         payload_type, payload = verifier.verify_dsse(bundle, policy)
     except Exception as exc:
-        if policy.failure is not None:
+        if policy.failure is not None and identity is not None:
             raise identity_mismatch(what, identity, model, index) from exc
         raise signature_failure(what, exc, isinstance(exc, VerificationError)) from exc
     return _check_statement(what, payload_type, payload, filename, sha256)

@@ -133,7 +133,13 @@ def _pipeline(
         stages.target(run, net)
         settings = run.settings
         run.ledger.hold_until_confirmed(settings.confirm and settings.index_url is not None)
-        refusals_before_check(run.dists, settings.index.facts, max_file_size=settings.max_file_size)
+        refusals_before_check(
+            run.dists,
+            settings.index.facts,
+            max_file_size=settings.max_file_size,
+            verify_metadata=settings.verify_metadata,
+            reporter=reporter,
+        )
         index = stages.index_client(settings, reporter, net)
         plan = stages.check(run, index)
         since = run.lap("check", since)
@@ -146,12 +152,17 @@ def _pipeline(
         refusals_against_pages([s.dist for s in plan.uploads], run.pages, settings.index.facts)
         if not plan.uploads:
             reporter.info("nothing to upload: every file is already on the index")
+            stages.attestations_left_alone(run)
             return
         # A dry run gets its credentials too (minting a token proves trusted publishing
-        # works), but signs nothing: a signature would be logged publicly for good.
+        # works), but signs nothing: a signature would be logged publicly for good. The
+        # attestations already in packages-dir are verified as in a real run.
         credentials, publisher = stages.credentials(run, net, redactor)
         since = run.lap("credentials", since)
         if settings.dry_run:
+            stages.attestations(
+                run, net, plan.uploads, publisher, trust_config, redactor, sign=False
+            )
             verified = run.credentials_check = dry_run.verify_credentials(run, net, publisher)
             for step in plan.uploads:
                 why = "would overwrite the index's copy" if step.action is Action.OVERWRITE else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publish_action.confirm import Missing, check_listed, confirm, different_error, missing_error
@@ -15,7 +16,7 @@ from publish_action.net import Net, same_origin
 from publish_action.plan import Action, Plan, Step, make_plan
 from publish_action.redaction import Redactor
 from publish_action.reporting import FileOutcome, Reporter, Status, human_size
-from publish_action.settings import Attestations, Credentials, Settings, TrustedPublishing
+from publish_action.settings import Credentials, Settings, TrustedPublishing
 from publish_action.simple_index import IndexClient
 from publish_action.targets import IndexKind
 from publish_action.targets.identify import identify
@@ -199,9 +200,11 @@ def attestations(
     publisher: TrustedPublisher | None,
     trust_config: object | None,
     redactor: Redactor,
+    *,
+    sign: bool = True,
 ) -> dict[str, str]:
-    if run.settings.attestations is Attestations.FALSE:
-        return {}
+    """The attestations to upload with each file; `sign=False` (a dry run) only verifies the
+    ones in packages-dir (with 'attestations: false', only noted as not sent)."""
     # Cheap to import: sigstore and pypi-attestations load only when signing really runs.
     from publish_action import attestations
 
@@ -215,7 +218,22 @@ def attestations(
         trust_config=trust_config,
         redactor=redactor,
         cancellation=run.cancellation,
+        sign=sign,
+        folders=_folders(run),
     )
+
+
+def attestations_left_alone(run: RunState) -> None:
+    """No file is uploaded: any attestation files beside the distributions stay unsent
+    (verbose)."""
+    from publish_action.attestations import prebuilt
+
+    prebuilt.report_left_alone(run.reporter, prebuilt.all_in(_folders(run)))
+
+
+def _folders(run: RunState) -> list[Path]:
+    """Where the distributions are: packages-dir, or the folders of the files given."""
+    return sorted({dist.path.parent for dist in run.dists})
 
 
 FirstReads = list[tuple[Sequence[Distribution], list[Missing]]]

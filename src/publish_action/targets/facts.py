@@ -70,6 +70,14 @@ class IndexFacts:
     metadata_versions: frozenset[str] | None = None  # None: not known to be restricted
     limits: Limits = field(default_factory=Limits)
     accepts_attestations: bool = False
+    # Attestations go only with a token minted by trusted publishing, and are verified against
+    # that publisher: an API-token upload with attestations is refused.
+    attestations_need_trusted_publisher: bool = False
+    # The index renders the long description, checks classifiers against trove-classifiers and
+    # applies Warehouse's file-name and version rules, refusing the file otherwise
+    # (`metadata_rules`): found before uploading, exit 3. Elsewhere a README that would not
+    # render and unknown classifiers are warnings.
+    validates_metadata: bool = False
     read_only_hint: str = ""  # for URL shapes of this index that cannot take uploads
     hints: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
@@ -95,7 +103,12 @@ FACTS: dict[IndexKind, IndexFacts] = {
         metadata_versions=_PYPI_METADATA,
         limits=_WAREHOUSE_LIMITS,
         accepts_attestations=True,
-        sources=("warehouse forklift/legacy.py, constants.py, forklift/metadata.py; #19727",),
+        attestations_need_trusted_publisher=True,
+        validates_metadata=True,
+        sources=(
+            "warehouse forklift/legacy.py, constants.py, forklift/metadata.py; #19727; "
+            "attestations/services.py (attestations only from trusted publishers)",
+        ),
     ),
     IndexKind.TESTPYPI: IndexFacts(
         IndexKind.TESTPYPI,
@@ -111,6 +124,8 @@ FACTS: dict[IndexKind, IndexFacts] = {
         metadata_versions=_PYPI_METADATA,
         limits=_WAREHOUSE_LIMITS,
         accepts_attestations=True,
+        attestations_need_trusted_publisher=True,
+        validates_metadata=True,
         sources=("warehouse, as PyPI",),
     ),
     IndexKind.DEVPI: IndexFacts(

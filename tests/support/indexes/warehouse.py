@@ -26,6 +26,7 @@ from tests.support.indexes.warehouse_rules import (
     DUPLICATE_OK,
     HELP,
     attestation_problem,
+    check_description,
     check_digests,
     check_form,
     check_new_file,
@@ -236,6 +237,9 @@ class Warehouse(StandIn):
                 "limit-increase for more information.",
                 accept,
             )
+        problem = check_description(form)
+        if problem:
+            return error(400, problem, accept)
         stored = make_file(
             content.filename,
             content.data,

@@ -20,6 +20,7 @@ from tests.support.indexes.store import Store, StoredFile, project_version
 __all__ = [
     "DUPLICATE_OK",
     "SUPPORTED_METADATA",
+    "check_description",
     "check_form",
     "check_new_file",
     "metadata_sha256",
@@ -50,9 +51,75 @@ def check_form(form: Form) -> str | None:
             f"{metadata_version!r} is not a valid metadata version. See {CORE_METADATA} "
             "for more information."
         )
+    problem = _check_metadata(form)
+    if problem:
+        return problem
     if form.file("content") is None:
         return "Upload payload does not have a file."
     return None
+
+
+def _check_metadata(form: Form) -> str | None:
+    """metadata.py _validate_metadata, the parts the stand-in models: local versions, then
+    classifiers (unknown, then deprecated) against trove-classifiers. The first error is
+    answered, with the core-metadata link legacy.py appends."""
+    from packaging.version import InvalidVersion, Version
+    from trove_classifiers import all_classifiers, deprecated_classifiers
+
+    errors: list[str] = []
+    try:
+        if Version(form.get("version") or "").local:
+            errors.append(f"The use of local versions in {form.get('version')!r} is not allowed.")
+    except InvalidVersion:
+        return None  # not modelled: packaging's own validation
+    classifiers = set(form.getall("classifiers"))
+    errors += [
+        f"{c!r} is not a valid classifier." for c in sorted(classifiers - set(all_classifiers))
+    ]
+    for classifier in sorted(classifiers & deprecated_classifiers.keys()):
+        instead = deprecated_classifiers[classifier]
+        errors.append(
+            f"The classifier {classifier!r} has been deprecated"
+            + (f", use one of {instead} instead." if instead else ".")
+        )
+    if not errors:
+        return None
+    see = (
+        "https://packaging.python.org/en/latest/specifications/version-specifiers/"
+        "#local-version-identifiers"
+        if "local versions" in errors[0]
+        else CORE_METADATA
+    )
+    return f"{errors[0]} See {see} for more information."
+
+
+def check_description(form: Form) -> str | None:
+    """legacy.py: the description rendered with readme-renderer (utils/readme.py, no fallback);
+    nothing rendered is a 400. Markdown is not rendered here (comrak is not installed)."""
+    from email.message import EmailMessage
+
+    import readme_renderer.rst
+    import readme_renderer.txt
+
+    description = form.get("description")
+    if not description:
+        return None
+    declared = form.get("description_content_type") or ""
+    content_type = declared or "text/x-rst"
+    message = EmailMessage()
+    message["content-type"] = content_type
+    bare = message.get_content_type()
+    if bare == "text/markdown":
+        return None
+    renderer = readme_renderer.rst if bare == "text/x-rst" else readme_renderer.txt
+    if renderer.render(description) is not None:
+        return None
+    what = (
+        f"The description failed to render for {content_type!r}."
+        if declared
+        else "The description failed to render in the default format of reStructuredText."
+    )
+    return f"{what} See {HELP}#description-content-type for more information."
 
 
 def check_digests(form: Form, stored: StoredFile) -> str | None:

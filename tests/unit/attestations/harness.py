@@ -81,6 +81,13 @@ class Recorder(SilentReporter):
         self.lines.append(f"warning: {message}")
 
 
+class Debugging(Recorder):
+    """Also records the verbose lines."""
+
+    def debug(self, message: str) -> None:
+        self.lines.append(f"debug: {message}")
+
+
 def token(claims: Mapping[str, Any], audience: str = "sigstore") -> str:
     """A token from the issuer named by the claims' `iss` (GitLab's and Google's are variables)."""
     return OidcIssuer(str(claims["iss"]), dict(claims), lifetime=300).issue(audience)

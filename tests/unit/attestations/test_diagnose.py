@@ -101,3 +101,26 @@ def test_wrong_google_account(run: Run, dists: list[Distribution], issuer: OidcI
     )
     assert "its certificate is not for Google service account publisher@" in error.message
     assert "someone-else@proj" in error.message
+
+
+def test_signer_of_names_the_workflow_or_the_subject(
+    standin: SigstoreStandIn, issuer: OidcIssuer
+) -> None:
+    from publish_action.attestations.diagnose import signer_of
+
+    text = sign_statement(
+        standin, issuer, "pkg-1.0.tar.gz", "0" * 64, attestations.PUBLISH_PREDICATE
+    )
+    assert signer_of(text) == (
+        "https://github.com/octo/pkg/.github/workflows/release.yml@refs/tags/v1.0.0"
+    )
+    google = sign_statement(
+        standin,
+        issuer,
+        "pkg-1.0.tar.gz",
+        "0" * 64,
+        attestations.PUBLISH_PREDICATE,
+        google_claims(),
+    )
+    assert signer_of(google) == "publisher@proj.iam.gserviceaccount.com"
+    assert signer_of("not json") == "an unreadable certificate"

@@ -3,6 +3,7 @@ root and, offline, against real attestations under the production trust root."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from pathlib import Path
@@ -264,3 +265,98 @@ def test_stand_in_material_never_passes_as_production(
             sha256="c" * 64,
             trusted_root=production_root,
         )
+
+
+@pytest.mark.parametrize("filename", sorted(REAL_CASES))
+def test_without_a_publisher_real_attestations_still_verify_everything_but_who(
+    filename: str, production_root: Any
+) -> None:
+    """identity=None (configured credentials, an index that takes attestations): the
+    certificate chain, the log entry, the signature and the statement are still checked."""
+    from publish_action.attestations.diagnose import signer_of
+
+    kind, repository, workflow = REAL_CASES[filename]
+    data = (REAL / filename).read_bytes()
+    text = (REAL / f"{filename}.publish.attestation").read_text()
+    sha256 = hashlib.sha256(data).hexdigest()
+
+    def check(name: str = filename, digest: str = sha256, body: str = text) -> str:
+        return verify_attestation(
+            body, identity=None, filename=name, sha256=digest, trusted_root=production_root
+        )
+
+    assert check() == attestations.PUBLISH_PREDICATE
+    host = "https://github.com/" if kind == "GitHub" else "https://gitlab.com/"
+    assert signer_of(text).startswith(f"{host}{repository}/")
+    assert workflow in signer_of(text)
+    with pytest.raises(AttestationError, match="does not match"):
+        check(digest="0" * 64)
+    with pytest.raises(AttestationError, match="attests file"):
+        check(name="other-1.0.tar.gz")
+    # A changed signature: the DSSE envelope no longer verifies.
+    model = json.loads(text)
+    signature = bytearray(base64.b64decode(model["envelope"]["signature"]))
+    signature[-1] ^= 1
+    model["envelope"]["signature"] = base64.b64encode(bytes(signature)).decode()
+    with pytest.raises(AttestationError):
+        check(body=json.dumps(model))
+
+
+def _broken_real(case: str) -> tuple[str, bytes, str]:
+    """(attestation text, file bytes, expected message part) for the real GitLab file."""
+    filename = "gitlab_oidc_project-0.0.3.tar.gz"
+    text = (REAL / f"{filename}.publish.attestation").read_text()
+    data = (REAL / filename).read_bytes()
+    if case == "another-file":
+        other = "pypi_attestations-0.0.19.tar.gz.publish.attestation"
+        return (REAL / other).read_text(), data, "attests file 'pypi_attestations-0.0.19.tar.gz'"
+    if case == "changed-file":
+        return text, data + b"\0", "does not match"
+    if case == "junk":
+        return "<html>not an attestation</html>", data, "is not a valid PEP 740 attestation"
+    model = json.loads(text)
+    signature = bytearray(base64.b64decode(model["envelope"]["signature"]))
+    signature[-1] ^= 1
+    model["envelope"]["signature"] = base64.b64encode(bytes(signature)).decode()
+    return json.dumps(model), data, "signature"
+
+
+@pytest.mark.parametrize("case", ["genuine", "another-file", "changed-file", "junk", "signature"])
+def test_the_verdict_on_real_attestations_is_pypi_attestations_own(
+    case: str, production_root: Any
+) -> None:
+    """Whatever the product says of an attestation in packages-dir, pypi-attestations' public
+    `Attestation.verify` (the index's check, tests/support/attestation_check.py) says too, on
+    the same production root: accepted both, or refused both."""
+    filename = "gitlab_oidc_project-0.0.3.tar.gz"
+    identity = real_identity(*REAL_CASES[filename])
+    if case == "genuine":
+        text = (REAL / f"{filename}.publish.attestation").read_text()
+        data, expected = (REAL / filename).read_bytes(), ""
+    else:
+        text, data, expected = _broken_real(case)
+    sha256 = hashlib.sha256(data).hexdigest()
+    oracle = attestation_check.verify_upload_attestations(
+        identity, filename, data, f"[{text}]", trusted_root=production_root
+    )
+    for who in (identity, None):  # against the publisher, and without one
+        if case == "genuine":
+            assert oracle is None
+            assert (
+                verify_attestation(
+                    text,
+                    identity=who,
+                    filename=filename,
+                    sha256=sha256,
+                    trusted_root=production_root,
+                )
+                == attestations.PUBLISH_PREDICATE
+            )
+            continue
+        assert oracle is not None
+        with pytest.raises(AttestationError) as info:
+            verify_attestation(
+                text, identity=who, filename=filename, sha256=sha256, trusted_root=production_root
+            )
+        if who is None or case != "another-file":  # against the publisher: who signed it first
+            assert expected in info.value.message, info.value.message

@@ -44,3 +44,13 @@ def test_user_conventions() -> None:
     assert facts_of(IndexKind.CODEARTIFACT).users.expected == ("aws",)
     assert facts_of(IndexKind.GEMFURY).users.token_as_user
     assert facts_of(IndexKind.PYPI).users.expected == ("__token__",)
+
+
+def test_only_warehouse_validates_metadata_and_ties_attestations_to_trusted_publishers() -> None:
+    """forklift/legacy.py renders the description and applies its file-name rules;
+    forklift/metadata.py checks classifiers against trove-classifiers; attestations/services.py
+    refuses attestations without a trusted publisher. No other index does these."""
+    warehouse = {IndexKind.PYPI, IndexKind.TESTPYPI}
+    assert {k for k, f in FACTS.items() if f.validates_metadata} == warehouse
+    assert {k for k, f in FACTS.items() if f.attestations_need_trusted_publisher} == warehouse
+    assert all(FACTS[k].accepts_attestations for k in warehouse)
