@@ -42,7 +42,7 @@ def main(
     try:
         parsed = inputs.parse(argv, env, redactor, ci_env)
     except PublishError as error:
-        reporter = build_reporter(None, ci_env, redactor, out=out, err=err)
+        reporter = build_reporter(None, ci_env, redactor, out=out, err=err, environ=env)
         reporter.failed(error)
         reporter.finish(
             RunResult(outcomes=(), exit_code=int(error.exit_code), seconds=0.0, error=error)
@@ -54,7 +54,7 @@ def main(
     from publish_action.pipeline import publish
 
     settings = parsed.settings
-    reporter = build_reporter(settings, ci_env, redactor, out=out, err=err)
+    reporter = build_reporter(settings, ci_env, redactor, out=out, err=err, environ=env)
     for warning in parsed.warnings:
         reporter.warning(warning)
     for note in parsed.notes:

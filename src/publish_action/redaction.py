@@ -102,6 +102,17 @@ def display_url(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
+def logged_url(url: str) -> str:
+    """A URL as a request log shows it: no user info, and no query value (a pre-signed
+    redirect or a token request may carry a signature there); the names stay."""
+    parts = urlsplit(display_url(url))
+    if not parts.query:
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    names = [item.split("=", 1)[0] for item in parts.query.split("&") if item]
+    query = "&".join(f"{name}={_REDACTED}" for name in names)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
 # C0 controls but tab and newline, DEL, C1 controls, and the Unicode bidi overrides and
 # isolates, which make a line read differently from what it holds (CVE-2021-42574).
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

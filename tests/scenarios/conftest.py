@@ -28,7 +28,7 @@ import httpx
 import pytest
 
 from publish_action.cli import main
-from tests.support import servers
+from tests.support import runner_log, servers
 
 OUTCOMES = (
     "uploaded",
@@ -68,6 +68,12 @@ class Result:
     @property
     def text(self) -> str:
         return self.out + self.err
+
+    @property
+    def log(self) -> str:
+        """What the job's log shows: under GitHub the error and warnings are annotations on
+        stdout, which the runner prints as "Error: ..." and "Warning: ..."."""
+        return runner_log.shown(self.out, self.err)
 
     @property
     def console_outcomes(self) -> dict[str, str]:

@@ -42,7 +42,7 @@ from publish_action.redaction import Redactor
 from publish_action.reporting import RunResult
 from publish_action.reporting.github import GitHubReporter
 from tests.scenarios.conftest import Image, image_env
-from tests.support import servers
+from tests.support import runner_log, servers
 from tests.support.samples import build_project
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository
@@ -519,8 +519,11 @@ def test_a_failing_run_still_sets_outputs_and_annotates_the_file(
     assert not run.ok
     publish = run.step("publish")
     assert publish.returncode == 4
-    assert f"::error file=dist/{changed[0].name},title=mismatch%3A {changed[0].name}::" in (
-        publish.stdout
+    # One problem, one annotation: the run's error, linked to the file it is about.
+    [annotation] = runner_log.annotation_lines(publish.stdout, publish.stderr)
+    assert annotation.startswith(
+        f"::error file=dist/{changed[0].name},title=publish-action failed (exit code 4)::"
+        "1 file(s) are already on "
     )
     assert (run.outputs["uploaded"], run.outputs["failed"], run.outputs["exit-code"]) == (
         "0",

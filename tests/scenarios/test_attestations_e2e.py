@@ -23,7 +23,7 @@ import id as id_lib
 import pytest
 
 from publish_action.cli import main
-from tests.support import attestation_check, samples, snapshots
+from tests.support import attestation_check, runner_log, samples, snapshots
 from tests.support.oidc_issuer import OidcIssuer, github_claims
 from tests.support.pypi_standin import PyPIStandIn, TrustedPublisherConfig
 from tests.support.sigstore_standin import SigstoreStandIn, sigstore_standin
@@ -116,6 +116,11 @@ class Outcome:
     @property
     def text(self) -> str:
         return self.out + self.err
+
+    @property
+    def log(self) -> str:
+        """What the job's log shows: under GitHub the error is an annotation on stdout."""
+        return runner_log.shown(self.out, self.err)
 
     def describe(self) -> str:
         return f"exit {self.code}\n--- stdout ---\n{self.out}--- stderr ---\n{self.err}"
@@ -277,8 +282,8 @@ def test_gitlab_job_without_the_sigstore_id_token(
         "error: could not get an OIDC token for Sigstore (audience 'sigstore'): GitLab "
         "CI/CD (GITLAB_CI=true): no ID token for audience 'sigstore': the variable "
         "SIGSTORE_ID_TOKEN is not set"
-    ) in result.err, result.describe()
-    assert "`id_tokens:` → `SIGSTORE_ID_TOKEN:` → `aud: sigstore`" in result.err
+    ) in result.log, result.describe()
+    assert "`id_tokens:` → `SIGSTORE_ID_TOKEN:` → `aud: sigstore`" in result.log
 
 
 def test_auto_leaves_attestations_off_for_an_index_not_known_to_take_them(
@@ -323,8 +328,8 @@ def test_reusable_workflow(
         "error: attestations would be rejected by the index: this job runs in "
         "the reusable workflow octo-org/attestedproject/.github/workflows/release.yml, "
         "called from octo-org/attestedproject/.github/workflows/ci.yml"
-    ) in result.err, result.describe()
-    assert "hint: PyPI does not accept attestations made in a reusable workflow" in result.err
+    ) in result.log, result.describe()
+    assert "hint: PyPI does not accept attestations made in a reusable workflow" in result.log
     assert result.report["exit_code"] == 8
     snapshots.check(
         "exit-8-reusable-workflow",
@@ -357,7 +362,7 @@ def test_sigstore_token_from_another_repository(
     assert (
         "would be rejected by the index: it was signed in repository "
         "octo-org/other, but the trusted publisher is repository octo-org/attestedproject"
-    ) in result.err, result.describe()
+    ) in result.log, result.describe()
 
 
 def test_attestation_in_packages_dir_from_another_workflow(
@@ -390,7 +395,7 @@ def test_attestation_in_packages_dir_from_another_workflow(
     assert (
         f"error: {dists[0].name}.build.attestation (from packages-dir) would be rejected by "
         "the index: it was signed by workflow nightly.yml"
-    ) in result.err, result.describe()
+    ) in result.log, result.describe()
 
 
 @pytest.mark.parametrize("fault", ["fulcio-down", "rekor-down", "rekor-500", "tampered-entry"])
@@ -418,7 +423,7 @@ def test_sigstore_faults(
 
     assert result.code == 8, result.describe()
     assert uploads(index) == []
-    assert expected in result.err, result.describe()
+    assert expected in result.log, result.describe()
     assert result.report["counts"]["uploaded"] == 0
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from publish_action.pipeline import stages as publish_module
 from tests.scenarios.conftest import Publisher, Result, seed
-from tests.support import samples, servers, snapshots
+from tests.support import runner_log, samples, servers, snapshots
 from tests.support.dists import write_wheel
 from tests.support.fault_proxy import FaultProxy, Respond, Rule
 
@@ -84,6 +84,48 @@ def test_exit_0_under_github(
     result = publish(index, dist_dir(*built), environ=env)
     assert result.code == 0
     snapshots.check("exit-0-github", shown(result, env))
+
+
+def test_exit_0_verbose(
+    index: servers.RunningIndex,
+    built: list[Path],
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
+) -> None:
+    """Every request and its answer, one line each (one upload at a time: a fixed order)."""
+    result = publish(index, dist_dir(*built), "--verbose", "true", "--max-parallel", "1")
+    assert result.code == 0
+    snapshots.check("exit-0-verbose", shown(result))
+
+
+def test_exit_5_under_github(
+    index: servers.RunningIndex,
+    built: list[Path],
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
+    tmp_path: Path,
+) -> None:
+    """One problem: one error block, one annotation (linked to the refused file)."""
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "RUNNER_TEMP": str(tmp_path),
+        "INPUT_USER": index.username,
+        "INPUT_PASSWORD": "wrong-password",
+    }
+    result = publish(
+        index,
+        dist_dir(*built),
+        "--max-parallel",
+        "1",
+        credentials=False,
+        environ=env,
+        secrets=("wrong-password",),
+    )
+    assert result.code == 5
+    assert len(runner_log.annotation_lines(result.out, result.err)) == 1
+    snapshots.check("exit-5-github", shown(result, env))
 
 
 def test_exit_2_input(publish: Publisher, tmp_path: Path) -> None:

@@ -222,8 +222,8 @@ def test_an_attestation_signed_by_another_publisher_stops_the_run(tmp_path: Path
             f"error: {GITHUB_FILE}.publish.attestation (from packages-dir) would be rejected by "
             "the index: it was signed in repository trailofbits/pypi-attestations, but the "
             "trusted publisher is repository octo-org/pypi-attestations-fork"
-        ) in result.err, result.describe()
-        assert "nothing was uploaded" in result.err
+        ) in result.log, result.describe()
+        assert "nothing was uploaded" in result.log
 
 
 # (An attestation of another file signed by the same publisher: tests/unit/attestations/

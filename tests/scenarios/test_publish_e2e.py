@@ -11,14 +11,16 @@ from __future__ import annotations
 import zipfile
 from typing import TYPE_CHECKING
 
+import pytest
+
 from tests.scenarios.conftest import hashes, path_of, pip_download, seed, sha256
 from tests.support import http_stubs, samples, servers
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
-    from tests.scenarios.conftest import Publisher
+    from tests.scenarios.conftest import Publisher, Result
 
 
 # -- 1. fresh upload ------------------------------------------------------------------------------
@@ -237,6 +239,70 @@ def test_dry_run_finds_the_mismatch_the_real_run_would_stop_on(
     dry.assert_outcomes({p.name: "mismatch" for p in rebuilt})
     assert proxy.hits("POST") == 0
     assert servers.list_files(any_index, project) == hashes(published)
+
+
+@pytest.fixture(scope="module")
+def read_protected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.RunningIndex]:
+    """pypiserver that wants the password for reading too: reads can test it."""
+    with servers.pypiserver(
+        tmp_path_factory.mktemp("read-protected"), authenticate="download,update,list"
+    ) as index:
+        yield index
+
+
+def _wrong_password(
+    publish: Publisher, index: servers.RunningIndex, packages: Path, *extra: str
+) -> Result:
+    return publish(
+        index,
+        packages,
+        *extra,
+        credentials=False,
+        environ={"INPUT_USER": index.username, "INPUT_PASSWORD": "not-the-password"},
+        secrets=("not-the-password",),
+    )
+
+
+def test_a_dry_run_verifies_the_password_where_reads_need_it_and_exits_as_the_real_run(
+    read_protected: servers.RunningIndex,
+    project: str,
+    tmp_path: Path,
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
+) -> None:
+    packages = dist_dir(*samples.build_project(tmp_path, project, "1.0"))
+    dry_wrong = _wrong_password(publish, read_protected, packages, "--dry-run", "true")
+    real_wrong = _wrong_password(publish, read_protected, packages)
+    assert dry_wrong.code == real_wrong.code == 5, dry_wrong.describe() + real_wrong.describe()
+    assert servers.list_files(read_protected, project) == {}
+
+    dry = publish(read_protected, packages, "--dry-run", "true")
+    assert dry.code == 0, dry.describe()
+    assert (
+        "dry run: credentials verified: the index refuses anonymous reads (HTTP 401) and "
+        f"accepted user '{read_protected.username}' for the check's reads" in dry.out
+    ), dry.describe()
+    assert dry.report["credentials_verified"] is True
+    assert servers.list_files(read_protected, project) == {}
+
+
+def test_a_dry_run_says_plainly_when_only_an_upload_could_test_the_password(
+    pypiserver_index: servers.RunningIndex,
+    project: str,
+    tmp_path: Path,
+    publish: Publisher,
+    dist_dir: Callable[..., Path],
+) -> None:
+    packages = dist_dir(*samples.build_project(tmp_path, project, "1.0"))
+    dry = _wrong_password(publish, pypiserver_index, packages, "--dry-run", "true")
+    real = _wrong_password(publish, pypiserver_index, packages)
+    # pypiserver lets anyone read: nothing but an upload tests the password.
+    assert (dry.code, real.code) == (0, 5), dry.describe() + real.describe()
+    assert "dry run: credentials NOT verified: the index answers anonymous reads" in dry.out
+    assert "a refusal fails the real run (exit code 5), not this dry run" in dry.out
+    assert dry.report["dry_run"] is True and dry.report["credentials_verified"] is False
+    assert dry.report["credentials_note"].startswith("the index answers anonymous reads")
+    assert real.report["credentials_verified"] is None
 
 
 # -- 11. invalid distributions --------------------------------------------------------------------

@@ -68,7 +68,7 @@ def test_an_unwritable_report_path_is_an_input_error_before_any_request(
             report_path=report,
         )
     assert result.code == 2, result.describe()
-    assert "cannot write 1 of the files" in result.err and "report-path" in result.err
+    assert "cannot write 1 of the files" in result.log and "report-path" in result.log
     assert sum(proxy.counts.values()) == 0
     assert outputs(env)["exit-code"] == "2"
     assert servers.list_files(any_index, project) == {}
@@ -91,7 +91,7 @@ def test_a_report_that_cannot_be_written_after_uploading_is_a_warning(
     env = github_env(tmp_path)
     result = publish(any_index, dist_dir(*files), environ=env)
     assert result.code == 0, result.describe()
-    assert "could not write the JSON report" in result.err and "No space left" in result.err
+    assert "could not write the JSON report" in result.log and "No space left" in result.log
     found = outputs(env)
     assert found["exit-code"] == "0" and found["uploaded"] == "2" and found["report-path"] == ""
     assert servers.list_files(any_index, project) == hashes(files)

@@ -16,12 +16,13 @@ import io
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import id as id_lib
 import pytest
 
 from publish_action.cli import main
-from tests.support import samples, snapshots
+from tests.support import runner_log, samples, snapshots
 from tests.support.oidc_issuer import OidcIssuer
 from tests.support.pypi_standin import PyPIStandIn, TrustedPublisherConfig
 
@@ -233,6 +234,29 @@ def test_rerun_needs_no_token(
     assert len(index.minted) == minted  # nothing to upload: no token minted
 
 
+def test_a_dry_run_mints_a_token_and_says_the_credentials_are_verified(
+    index: PyPIStandIn,
+    dists: list[Path],
+    issuers: tuple[OidcIssuer, OidcIssuer],
+    tmp_path: Path,
+) -> None:
+    _, gitlab = issuers
+    dry = publish(
+        index, dists, gitlab.gitlab_environ(), tmp_path, "--dry-run", "true", secrets=issuers
+    )
+    assert dry.code == 0, dry.describe()
+    assert len(index.minted) == 1 and stored(index) == {}
+    assert (
+        f"dry run: credentials verified: {urlsplit(index.upload_url).netloc} minted a "
+        "trusted-publishing upload token for this workflow" in dry.out
+    ), dry.describe()
+    index.publishers.clear()  # the index no longer trusts this workflow: both runs exit 7
+    dry_refused = publish(index, dists, gitlab.gitlab_environ(), tmp_path, "--dry-run", "true")
+    real_refused = publish(index, dists, gitlab.gitlab_environ(), tmp_path)
+    assert dry_refused.code == real_refused.code == 7, dry_refused.describe()
+    assert stored(index) == {}
+
+
 def test_auto_on_an_index_without_it_uses_the_password(
     index: PyPIStandIn,
     dists: list[Path],
@@ -345,8 +369,10 @@ def test_failures_exit_7_with_their_own_message(
     result = publish(index, dists, environ, tmp_path, *flags, secrets=issuers)
 
     assert result.code == 7, result.describe()
+    # Under GitHub the error is its annotation, which the runner shows as "Error: ..." in the log.
+    shown = runner_log.shown(result.out, result.err)
     for text in expected:
-        assert text in result.err, f"{text!r} missing\n{result.describe()}"
+        assert text in shown, f"{text!r} missing\n{result.describe()}"
     assert index.files == {}
     assert [r for r in index.requests if r.path == "/legacy/" and r.method == "POST"] == []
     assert result.report.get("exit_code") == 7

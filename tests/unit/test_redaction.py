@@ -7,7 +7,7 @@ from urllib.parse import quote, quote_plus
 from hypothesis import given
 from hypothesis import strategies as st
 
-from publish_action.redaction import Redactor, display_url, printable
+from publish_action.redaction import Redactor, display_url, logged_url, printable
 from tests.unit.property_helpers import FAST
 
 
@@ -76,3 +76,12 @@ def test_a_secret_is_redacted_in_every_form_a_server_echoes(secret: str) -> None
     for form in forms:
         if len(form) >= 4:
             assert f"<{form}>" not in shown
+
+
+def test_a_logged_url_has_no_user_info_and_no_query_value() -> None:
+    assert logged_url("https://bob:hunter2@host/x/") == "https://host/x/"
+    assert (
+        logged_url("https://host/x/?a=1&sig=s3cr3t&flag#frag")
+        == "https://host/x/?a=***&sig=***&flag=***"
+    )
+    assert logged_url("https://host/x/#frag") == "https://host/x/"

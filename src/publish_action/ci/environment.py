@@ -37,6 +37,18 @@ UNKNOWN = CI("unknown", "an unrecognised OIDC provider", "", ())
 
 # Recognised by their own variable, in this order.
 NAMED = (GITHUB, GITLAB, BUILDKITE, CIRCLECI)
+# Set by CIs that vouch for nothing here but whose logs are files all the same (Azure
+# Pipelines, Jenkins, TeamCity, Bitbucket, Travis, AppVeyor, Drone, CodeBuild); most set CI too.
+_OTHER_CI_VARIABLES = (
+    "TF_BUILD",
+    "JENKINS_URL",
+    "TEAMCITY_VERSION",
+    "BITBUCKET_BUILD_NUMBER",
+    "TRAVIS",
+    "APPVEYOR",
+    "DRONE",
+    "CODEBUILD_BUILD_ID",
+)
 SUPPORTED = (GITHUB, GITLAB, GOOGLE, BUILDKITE, CIRCLECI)
 
 
@@ -94,6 +106,8 @@ class CiEnvironment:
     temp_dir: Path  # the runner's temp folder (emptied per job), else the system's
     id_tokens: Mapping[str, str] = field(default_factory=dict)  # GitLab: <AUD>_ID_TOKEN
     google_service_account: str = ""
+    in_ci: bool = False  # a CI runs this job: its log is a file, never a live display
+    dumb_terminal: bool = False  # TERM=dumb/unknown: a terminal that cannot redraw a line
 
     def __repr__(self) -> str:
         return f"CiEnvironment(ci={self.ci.name if self.ci else None!r})"
@@ -120,6 +134,11 @@ class CiEnvironment:
             temp_dir=Path(temp),
             id_tokens={k: v for k, v in environ.items() if k.endswith("_ID_TOKEN")},
             google_service_account=environ.get("GOOGLE_SERVICE_ACCOUNT_NAME", ""),
+            in_ci=ci is not None
+            or github is not None
+            or environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+            or any(environ.get(name) for name in _OTHER_CI_VARIABLES),
+            dumb_terminal=environ.get("TERM", "").lower() in ("dumb", "unknown"),
         )
 
     @property

@@ -6,6 +6,11 @@ Retries: connection errors, timeouts and garbled transfers, and the answers a ca
 transient (429, 5xx) with back-off and `Retry-After` (seconds or an HTTP date, up to a minute).
 An origin whose requests time out twice in a row is taken as stalled: nothing more is sent to
 it, so a dead index costs two timeouts, not two per request.
+
+With a `trace` (the reporter's debug line, when 'verbose' is on), every attempt is told as one
+line: method, URL (no user info, no query values), what was sent, the status, the answer's size
+and the time it took, or why no answer came. Headers are never shown: they carry the
+credentials.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from publish_action.net.errors import Stalled, TlsFailure, TooLarge, Unreachable
 from publish_action.net.guard import Guard
 from publish_action.net.tls import is_certificate_failure, trust
 from publish_action.net.transport import Transport, proxies_from
+from publish_action.redaction import logged_url
 
 USER_AGENT = f"publish-action/{__version__}"
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -40,6 +46,7 @@ CHUNK = 1024 * 1024
 T = TypeVar("T")
 Transient = Callable[[Answer], "float | None"]
 OnRetry = Callable[[str, float], None]
+Trace = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -126,9 +133,11 @@ class Net:
         *,
         environ: Mapping[str, str],
         cancellation: Cancellation | None = None,
+        trace: Trace | None = None,
     ) -> None:
         self.settings = settings
         self.cancellation = cancellation
+        self._trace = trace
         self.guard = Guard(cancellation=cancellation, deadline=settings.deadline)
         self.trust = trust(settings.ca_bundle, environ)
         self.transport = Transport(
@@ -170,15 +179,23 @@ class Net:
         headers: Mapping[str, str] | None = None,
         auth: tuple[str, str] | None = None,
         content: Iterable[bytes] | bytes | None = None,
+        what: str = "",
     ) -> Answer:
         """One request, its body read up to `limit` bytes (beyond: cut when `truncate`, else
-        `TooLarge`). Raises httpx transport errors and `Stopped`; no retries."""
+        `TooLarge`). Raises httpx transport errors and `Stopped`; no retries. `what`: what
+        the request carries, for the trace (a file name)."""
         request = self.client.build_request(method, url, headers=headers, content=content)
-        response = self.client.send(request, stream=True, auth=_basic(auth))
+        started = time.monotonic()
         try:
-            body, cut = _read_capped(response, limit)
-        finally:
-            response.close()
+            response = self.client.send(request, stream=True, auth=_basic(auth))
+            try:
+                body, cut = _read_capped(response, limit)
+            finally:
+                response.close()
+        except BaseException as exc:
+            self._traced_failure(request, exc, started, what)
+            raise
+        self._traced(request, response, len(body), started, what, cut=cut)
         if cut and not truncate:
             raise TooLarge(
                 f"the answer from {url} is larger than {_size(limit)}", url=url, limit=limit
@@ -198,14 +215,57 @@ class Net:
     ) -> Answer:
         """GET streamed into `sink` (only for a 200); the Answer carries no body."""
         request = self.client.build_request("GET", url)
-        response = self.client.send(request, stream=True, auth=_basic(auth))
+        started = time.monotonic()
+        size = 0
         try:
-            if response.status_code == 200:
-                for chunk in response.iter_bytes(CHUNK):
-                    sink(chunk)
-        finally:
-            response.close()
+            response = self.client.send(request, stream=True, auth=_basic(auth))
+            try:
+                if response.status_code == 200:
+                    for chunk in response.iter_bytes(CHUNK):
+                        size += len(chunk)
+                        sink(chunk)
+            finally:
+                response.close()
+        except BaseException as exc:
+            self._traced_failure(request, exc, started, "")
+            raise
+        self._traced(request, response, size, started, "")
         return Answer.empty(response)
+
+    # -- the trace -----------------------------------------------------------------------------
+
+    def _traced(
+        self,
+        request: httpx.Request,
+        response: httpx.Response,
+        size: int,
+        started: float,
+        what: str,
+        *,
+        cut: bool = False,
+    ) -> None:
+        if self._trace is None:
+            return
+        answer = f"{response.status_code} {response.reason_phrase}".rstrip()
+        if response.is_redirect and response.headers.get("location"):
+            target = str(response.url.join(response.headers["location"]))
+            answer += f" (to {logged_url(target)})"
+        read = f"{_amount(size)}{' (cut off)' if cut else ''}"
+        self._trace(
+            f"{_request_line(request, what)} → {answer}, {read} in "
+            f"{time.monotonic() - started:.2f} s"
+        )
+
+    def _traced_failure(
+        self, request: httpx.Request, exc: BaseException, started: float, what: str
+    ) -> None:
+        if self._trace is None:
+            return
+        why = "the run was stopped" if isinstance(exc, Stopped) else _describe(exc)
+        self._trace(
+            f"{_request_line(request, what)} → no answer ({why}) after "
+            f"{time.monotonic() - started:.2f} s"
+        )
 
     # -- retries -----------------------------------------------------------------------------
 
@@ -299,6 +359,25 @@ class Net:
             transient=transient,
             on_retry=on_retry,
         )
+
+
+def _amount(count: float) -> str:
+    """A number of bytes as a log line shows it: 512 B, 1.1 KB, 12.3 MB."""
+    for unit in ("B", "KB", "MB"):
+        if count < 1000:
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1000
+    return f"{count:.1f} GB"
+
+
+def _request_line(request: httpx.Request, what: str) -> str:
+    """`POST https://host/legacy/ (x.whl, 1.2 MB)`: never a header, never a query value."""
+    sent = request.headers.get("content-length", "")
+    carried = [what] if what else []
+    if sent.isdigit() and int(sent):
+        carried.append(_amount(int(sent)))
+    detail = f" ({', '.join(carried)})" if carried else ""
+    return f"{request.method} {logged_url(str(request.url))}{detail}"
 
 
 def _size(count: int) -> str:

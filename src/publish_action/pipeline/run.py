@@ -19,7 +19,7 @@ from publish_action.cancellation import Cancellation, Reason, Stopped
 from publish_action.errors import InternalError, PublishError, RunStopped, rerun_note
 from publish_action.ledger import Ledger
 from publish_action.net import Net, NetSettings
-from publish_action.pipeline import stages
+from publish_action.pipeline import dry_run, stages
 from publish_action.pipeline.state import RunState
 from publish_action.plan import Action, mismatch_error
 from publish_action.redaction import Redactor, display_url
@@ -126,7 +126,9 @@ def _pipeline(
         pool=settings.max_parallel + READS_IN_FLIGHT,
         deadline=run.started + settings.deadline,
     )
-    with Net(net_settings, environ=environ, cancellation=run.cancellation) as net:
+    # 'verbose': every request and its answer, one line each, through the reporter.
+    trace = reporter.debug if settings.verbose else None
+    with Net(net_settings, environ=environ, cancellation=run.cancellation, trace=trace) as net:
         reporter.debug(f"TLS: trusting {net.trust.source}")
         stages.target(run, net)
         settings = run.settings
@@ -161,9 +163,12 @@ def _pipeline(
             stages.attestations(
                 run, net, plan.uploads, publisher, trust_config, redactor, sign=False
             )
+            verified = run.credentials_check = dry_run.verify_credentials(run, net, publisher)
             for step in plan.uploads:
                 why = "would overwrite the index's copy" if step.action is Action.OVERWRITE else ""
                 run.ledger.record(FileOutcome.of(step.dist, Status.WOULD_UPLOAD, message=why))
+            for line in dry_run.statement(run, verified):
+                reporter.info(line)
             return
         attestations = stages.attestations(
             run, net, plan.uploads, publisher, trust_config, redactor

@@ -154,15 +154,21 @@ def check(run: RunState, index: IndexClient | None) -> Plan:
 
 
 def _checked_line(projects: int, plan: Plan) -> str:
-    identical = sum(1 for s in plan.steps if s.comparison is not None and s.comparison.identical)
-    different = sum(
-        1 for s in plan.steps if s.comparison is not None and not s.comparison.identical
-    )
+    """Every file counted once, by what the plan does with it: the numbers add up to the
+    files found, and a file the run refuses is never counted as "already on the index"."""
+    count = {action: len(plan.with_action(action)) for action in Action}
+    overwrite = count[Action.OVERWRITE]
     line = (
-        f"checked {projects} project(s): {len(plan.uploads)} file(s) to upload, {identical} "
-        "already on the index"
+        f"checked {projects} project(s): {len(plan.uploads)} file(s) to upload"
+        + (f" ({overwrite} overwriting a different file)" if overwrite else "")
+        + f", {count[Action.SKIP_IDENTICAL]} already on the index"
     )
-    return line + (f", {different} different on the index" if different else "")
+    extras = [
+        (count[Action.MISMATCH], "different on the index"),
+        (count[Action.SKIP_EXISTING], "different on the index, skipped by name"),
+        (count[Action.PRESENT], "identical on the index but refused by on-existing 'error'"),
+    ]
+    return line + "".join(f", {n} {what}" for n, what in extras if n)
 
 
 def credentials(

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from publish_action.distributions import Distribution
     from publish_action.errors import PublishError
     from publish_action.ledger import Ledger
+    from publish_action.pipeline.dry_run import CredentialCheck
     from publish_action.reporting import Reporter
     from publish_action.settings import Settings
     from publish_action.simple_index import ProjectPage
@@ -33,6 +34,7 @@ class RunState:
     timings: dict[str, float] = field(default_factory=dict)
     dists: tuple[Distribution, ...] = ()
     pages: Mapping[str, ProjectPage] = field(default_factory=dict)  # read by the check
+    credentials_check: CredentialCheck | None = None  # a dry run's, once made
 
     def lap(self, name: str, since: float) -> float:
         now = time.monotonic()
@@ -44,6 +46,7 @@ class RunState:
 
     def result(self, error: PublishError | None) -> RunResult:
         self.ledger.close()
+        check = self.credentials_check
         return RunResult(
             outcomes=self.ledger.outcomes(),
             exit_code=int(error.exit_code) if error else int(ExitCode.OK),
@@ -52,4 +55,6 @@ class RunState:
             error=error,
             repository_url=display_url(self.settings.repository_url),
             timings=dict(self.timings),
+            credentials_verified=check.verified if check else None,
+            credentials_note=check.how if check else "",
         )

@@ -5,7 +5,7 @@ from publish_action.reporting.base import FanOut, Reporter, SilentReporter
 from publish_action.reporting.build import build_reporter, report_path, unwritable_outputs
 from publish_action.reporting.console import ConsoleReporter
 from publish_action.reporting.json_report import REPORT_VERSION, JsonReport, result_json
-from publish_action.reporting.results import FileOutcome, RunResult, Status, human_size
+from publish_action.reporting.results import FileOutcome, RunResult, Status, Transfer, human_size
 
 __all__ = [
     "REPORT_VERSION",
@@ -17,6 +17,7 @@ __all__ = [
     "RunResult",
     "SilentReporter",
     "Status",
+    "Transfer",
     "build_reporter",
     "human_size",
     "report_path",

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 from publish_action.errors import PublishError
-from publish_action.reporting.results import FileOutcome, RunResult
+from publish_action.reporting.results import FileOutcome, RunResult, Transfer
 
 if TYPE_CHECKING:
     from publish_action.reporting.json_report import JsonReport
@@ -23,6 +23,7 @@ class Reporter(Protocol):
     def debug(self, message: str) -> None: ...
     def file_done(self, outcome: FileOutcome) -> None: ...
     def in_flight(self, filename: str, sent: int, total: int, seconds: float) -> None: ...
+    def progress(self, transfer: Transfer) -> None: ...
     def failed(self, error: PublishError, *, traceback: str = "") -> None: ...
     def finish(self, result: RunResult) -> None: ...
 
@@ -53,6 +54,10 @@ class FanOut:
     def in_flight(self, filename: str, sent: int, total: int, seconds: float) -> None:
         for r in self.reporters:
             r.in_flight(filename, sent, total, seconds)
+
+    def progress(self, transfer: Transfer) -> None:
+        for r in self.reporters:
+            r.progress(transfer)
 
     def failed(self, error: PublishError, *, traceback: str = "") -> None:
         for r in self.reporters:
@@ -89,6 +94,9 @@ class SilentReporter:
         pass
 
     def in_flight(self, filename: str, sent: int, total: int, seconds: float) -> None:
+        pass
+
+    def progress(self, transfer: Transfer) -> None:
         pass
 
     def failed(self, error: PublishError, *, traceback: str = "") -> None:

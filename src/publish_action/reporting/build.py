@@ -1,10 +1,12 @@
-"""Choose the reporters for this run: the console always; the JSON report when asked for or
-when running under GitHub Actions; GitHub's summary, annotations and outputs there only."""
+"""Choose the reporters for this run: the console always (with a live progress bar on a
+terminal); the JSON report when asked for or when running under GitHub Actions; GitHub's
+summary, annotations and outputs there only. They share one `LogStream`."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -12,8 +14,9 @@ from publish_action.ci import CiEnvironment
 from publish_action.errors import InputError
 from publish_action.redaction import Redactor
 from publish_action.reporting.base import FanOut, Reporter
-from publish_action.reporting.console import ConsoleReporter
+from publish_action.reporting.console import ConsoleReporter, LogStream, is_terminal
 from publish_action.reporting.json_report import JsonReport
+from publish_action.reporting.progress import ProgressBar
 from publish_action.settings import Settings
 
 _REPORT_NAME = "publish-action-report"
@@ -47,36 +50,57 @@ def build_reporter(
     *,
     out: TextIO,
     err: TextIO,
+    environ: Mapping[str, str] | None = None,
 ) -> FanOut:
     """The run's reporters; without settings (the inputs were invalid), the console and
-    GitHub only, so that an input error shows like any other."""
+    GitHub only, so that an input error shows like any other. `environ`: what a terminal's
+    progress bar reads (its width, NO_COLOR)."""
     reporters: list[Reporter] = []
     path = report_path(settings, ci_env) if settings is not None else None
-    if ci_env.github is not None:
+    verbose = settings.verbose if settings else False
+    github = ci_env.github
+    log = LogStream(
+        out,
+        err,
+        group_details=github is not None and verbose,
+        bar=progress_bar(ci_env, err, environ),
+    )
+    if github is not None:
         from publish_action.reporting.github import GitHubReporter
 
         # Built first: it masks every known secret before anything else can print, and it
-        # must see each event before the console does (its ::group:: line comes first).
+        # annotates the run's error before the console's last line.
         reporters.append(
             GitHubReporter(
                 redactor,
-                ci_env.github,
+                github,
                 out=out,
                 packages_dir=settings.packages_dir if settings else None,
                 files=settings.files if settings else (),
-                verbose=settings.verbose if settings else False,
+                log=log,
             )
         )
     reporters.append(
         ConsoleReporter(
             redactor,
-            verbose=settings.verbose if settings else False,
+            verbose=verbose,
             print_hash=settings.print_hash if settings else False,
-            out=out,
-            err=err,
+            log=log,
+            annotated=github is not None,
         )
     )
     return FanOut(reporters, report=JsonReport(path, redactor) if path is not None else None)
+
+
+def progress_bar(
+    ci_env: CiEnvironment, err: TextIO, environ: Mapping[str, str] | None = None
+) -> ProgressBar | None:
+    """A live bar for a person at a terminal: stderr is a TTY and no CI says it runs the
+    job, and the terminal can redraw (CI logs get plain lines: a bar there is only escape
+    codes)."""
+    if ci_env.in_ci or ci_env.dumb_terminal or not is_terminal(err):
+        return None
+    return ProgressBar(err, environ=environ)
 
 
 def unwritable_outputs(settings: Settings, ci_env: CiEnvironment) -> InputError | None:

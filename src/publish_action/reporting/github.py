@@ -6,6 +6,10 @@ runs and no ``GITHUB_*`` variable is needed. Everything is written through the r
 built (and each later one, such as a minted token, the moment it becomes known), so the runner
 hides it even in text that does not come from us.
 
+One annotation per problem: the run's error is one ``::error`` (linked to its file when it is
+about one), which the runner also shows in the log, so the console does not print it again; a
+failed file gets an annotation of its own only when the run's error does not name it.
+
 Workflow commands follow GitHub's escaping rules: in a command's message ``%``, CR and LF are
 escaped; in its properties (``file=``, ``title=``) also ``:`` and ``,``. Outputs are written to
 ``$GITHUB_OUTPUT`` in the multi-line-safe ``name<<DELIMITER`` form.
@@ -16,8 +20,8 @@ from __future__ import annotations
 import contextlib
 import html
 import json
+import re
 import secrets
-import threading
 from pathlib import Path
 from typing import TextIO
 
@@ -25,7 +29,8 @@ from publish_action.ci import GitHubRun
 from publish_action.errors import PublishError
 from publish_action.redaction import Redactor, display_url, printable
 from publish_action.reporting.base import SilentReporter
-from publish_action.reporting.results import FileOutcome, RunResult, Status, human_size
+from publish_action.reporting.console import LogStream
+from publish_action.reporting.results import RunResult, Status, human_size
 
 #: Outcomes counted in the ``skipped`` output: the file is on the index, nothing was sent.
 SKIPPED = (Status.SKIPPED_IDENTICAL, Status.SKIPPED_EXISTING)
@@ -78,8 +83,8 @@ def _cell(text: str) -> str:
 
 
 class GitHubReporter(SilentReporter):
-    """Reporter for runs under GitHub Actions. Put it *before* the console reporter in a
-    `FanOut`, so that a ``::group::`` line precedes the verbose lines it groups."""
+    """Reporter for runs under GitHub Actions. It writes through the console's `LogStream`
+    (one order for commands and lines; the stream folds verbose details into a group)."""
 
     def __init__(
         self,
@@ -89,55 +94,33 @@ class GitHubReporter(SilentReporter):
         out: TextIO,
         packages_dir: Path | None = None,
         files: tuple[Path, ...] = (),
-        verbose: bool = False,
+        log: LogStream | None = None,
     ) -> None:
         self._redact = redact
-        self._out = out
-        self._lock = threading.Lock()
+        self._log = log or LogStream(out, out)
         self._output_file = run.output_file
         self._summary_file = run.summary_file
         self._workspace = run.workspace
         self._packages_dir = packages_dir
         self._files = {path.name: path for path in files}  # given as arguments
-        self._verbose = verbose
-        self._group_open = False
+        self._errors: list[PublishError] = []
         # Last: masks every secret known so far right now, and each later one when it is added.
         redact.on_new_secret(self._mask)
 
     # -- workflow commands -------------------------------------------------------------------
 
-    def _emit(self, line: str) -> None:
-        with self._lock:
-            self._emit_locked(line)
-
-    def _emit_locked(self, line: str) -> None:
-        self._out.write(line + "\n")
-        self._out.flush()
-
     def _mask(self, secret: str) -> None:
         # Not redacted, of course: this is the one line that must carry the secret itself.
         # The runner masks log text line by line, so each line of a multi-line secret too.
         values = [secret, *(line for line in secret.splitlines() if line.strip())]
-        with self._lock:
-            for value in dict.fromkeys(values):
-                self._emit_locked(f"::add-mask::{escape_data(value)}")
-
-    def _close_group_locked(self) -> None:
-        if self._group_open:
-            self._emit_locked("::endgroup::")
-            self._group_open = False
-
-    def _close_group(self) -> None:
-        with self._lock:
-            self._close_group_locked()
+        for value in dict.fromkeys(values):
+            self._log.command(f"::add-mask::{escape_data(value)}", close_group=False)
 
     def _annotate(self, kind: str, message: str, *, filename: str | None, title: str) -> None:
         properties = {"title": printable(self._redact(title))}
         if filename:
             properties = {"file": printable(self._annotation_path(filename)), **properties}
-        with self._lock:
-            self._close_group_locked()
-            self._emit_locked(command(kind, printable(self._redact(message)), **properties))
+        self._log.command(command(kind, printable(self._redact(message)), **properties))
 
     def _annotation_path(self, filename: str) -> str:
         """The distribution's path as GitHub links it: relative to the workspace if inside."""
@@ -151,44 +134,41 @@ class GitHubReporter(SilentReporter):
 
     # -- Reporter events ---------------------------------------------------------------------
 
-    def info(self, message: str) -> None:
-        self._close_group()
-
-    def debug(self, message: str) -> None:
-        if not self._verbose:
-            return
-        with self._lock:
-            if not self._group_open:
-                self._emit_locked("::group::publish-action details")
-                self._group_open = True
-
     def warning(self, message: str, *, filename: str | None = None) -> None:
         title = f"publish-action: {filename}" if filename else "publish-action"
         self._annotate("warning", message, filename=filename, title=title)
 
-    def file_done(self, outcome: FileOutcome) -> None:
-        self._close_group()
-
-    def in_flight(self, filename: str, sent: int, total: int, seconds: float) -> None:
-        self._close_group()
-
     def failed(self, error: PublishError, *, traceback: str = "") -> None:
-        title = f"publish-action failed (exit code {int(error.exit_code)})"
-        self._annotate("error", error.render(), filename=None, title=title)
+        # Annotated at the end, with the file it is about (known from the outcomes then).
+        self._errors.append(error)
 
     def finish(self, result: RunResult) -> None:
-        self._close_group()
-        for outcome in result.outcomes:
-            if outcome.status in (Status.FAILED, Status.MISMATCH):
-                why = outcome.message or outcome.status.value
-                if outcome.remote_hash:
-                    why += f" (index: {outcome.remote_hash}, local: sha256={outcome.hashes.sha256})"
-                self._annotate(
-                    "error",
-                    why,
-                    filename=outcome.filename,
-                    title=f"{outcome.status.value}: {outcome.filename}",
-                )
+        failing = [o for o in result.outcomes if o.status in (Status.FAILED, Status.MISMATCH)]
+        named: set[str] = set()
+        for error in self._errors:
+            text = error.render()
+            about = [o.filename for o in failing if _names(text, o.filename)]
+            named.update(about)
+            self._annotate(
+                "error",
+                text.removeprefix("error: "),  # the runner says "Error:" itself
+                filename=about[0] if len(about) == 1 else None,
+                title=f"publish-action failed (exit code {int(error.exit_code)})",
+            )
+        self._errors.clear()
+        for outcome in failing:
+            if outcome.filename in named:
+                continue  # the run's error says it: one problem, one annotation
+            why = outcome.message or outcome.status.value
+            if outcome.remote_hash:
+                why += f" (index: {outcome.remote_hash}, local: sha256={outcome.hashes.sha256})"
+            self._annotate(
+                "error",
+                why,
+                filename=outcome.filename,
+                title=f"{outcome.status.value}: {outcome.filename}",
+            )
+        self._log.close_group()
         self._append(self._output_file, self.outputs_text(result), what="GITHUB_OUTPUT")
         self._append(self._summary_file, self.summary(result), what="GITHUB_STEP_SUMMARY")
 
@@ -240,6 +220,10 @@ class GitHubReporter(SilentReporter):
             f"{result.seconds:.1f} s",
             "",
         ]
+        if result.credentials_verified is not None:
+            verdict = "verified" if result.credentials_verified else "**not verified**"
+            note = _cell(self._redact(result.credentials_note))
+            lines += [f"Dry run: credentials {verdict}: {note}", ""]
         if result.outcomes:
             lines += [
                 "| File | Outcome | Size | SHA-256 | Details |",
@@ -267,6 +251,11 @@ class GitHubReporter(SilentReporter):
         if result.report_path:
             lines += [f"JSON report: `{_cell(str(result.report_path))}`", ""]
         return "\n".join(lines) + "\n"
+
+
+def _names(text: str, filename: str) -> bool:
+    """`text` names this file (not merely a longer name that ends with it)."""
+    return re.search(rf"(?<![\w.-]){re.escape(filename)}(?![\w-])", text) is not None
 
 
 __all__ = [

@@ -20,6 +20,9 @@ def result_json(result: RunResult, redact: Redactor) -> dict[str, object]:
         "tool": f"publish-action {__version__}",
         "repository_url": result.repository_url,
         "dry_run": result.dry_run,
+        # A dry run's verdict on the credentials (null: no dry run got that far).
+        "credentials_verified": result.credentials_verified,
+        "credentials_note": redact(result.credentials_note),
         "exit_code": result.exit_code,
         "error": redact(result.error.render()) if result.error else None,
         "seconds": round(result.seconds, 3),

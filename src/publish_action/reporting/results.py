@@ -79,9 +79,26 @@ class RunResult:
     repository_url: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     report_path: Path | None = None  # where the JSON report was written, if it was
+    # A dry run that got as far as the credentials: whether the index proved them, and how
+    # (or why it could not). None otherwise.
+    credentials_verified: bool | None = None
+    credentials_note: str = ""
 
     def count(self, *statuses: Status) -> int:
         return sum(1 for o in self.outcomes if o.status in statuses)
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Where the uploads stand, for a live display: bytes through of the planned total (a
+    finished file counts whole, whatever its outcome) and each file in flight."""
+
+    files: int  # uploads planned
+    done: int  # uploads finished
+    total: int  # bytes planned
+    sent: int  # bytes through so far
+    in_flight: tuple[tuple[str, int, int], ...] = ()  # (file name, bytes sent, size)
+    over: bool = False  # the uploads are over: the display goes
 
 
 def human_size(size: float) -> str:

@@ -135,7 +135,6 @@ class IndexClient:
             if not answer.is_redirect:
                 return self._page(project, url, answer, phase)
             target = answer.location
-            self._reporter.debug(f"GET {display_url(url)} → {answer.status} {display_url(target)}")
             if same_origin(start, target) or self._content_app(url, target):
                 url = target
                 continue
@@ -170,7 +169,6 @@ class IndexClient:
 
     def _page(self, project: str, url: str, answer: Answer, phase: str) -> ProjectPage:
         status = answer.status
-        self._reporter.debug(f"GET {display_url(url)} → {status}")
         if status in (404, 410):
             self._absent(project, url, phase, why=f"HTTP {status}")
             return ProjectPage(project, url, found=False)

@@ -51,7 +51,6 @@ class IndexExchange:
         """The audience the index wants; raises `NotOffered` or `TrustedPublishingError`."""
         response = self._send("GET", self.audience_url, what="audience request")
         status = response.status
-        self._reporter.debug(f"GET {self.audience_url} → {status}")
         if status == 403 and json_message(response):
             raise TrustedPublishingError(
                 f"trusted publishing: {self.host} has trusted publishing switched off "

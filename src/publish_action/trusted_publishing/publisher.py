@@ -189,7 +189,6 @@ class TrustedPublisher:
         if isinstance(data, dict) and isinstance(data.get("token"), str):
             # First, whatever else is wrong with the answer.
             self._redactor.add_credentials("__token__", data["token"])
-        self._reporter.debug(f"POST {self._exchange.mint_url} → {status}")
         if status == 422 and isinstance(data, dict) and isinstance(data.get("errors"), list):
             raise self._refused(status, data["errors"], token)
         if status != 200:

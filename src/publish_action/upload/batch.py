@@ -2,9 +2,11 @@
 
 The loop runs in the caller's thread: it starts what the schedule allows, waits for the next
 upload to end, hands each result to `on_result` (the pipeline's ledger), starts a project's
-confirmation read as soon as all its files are through (it overlaps other uploads), and every
-`PROGRESS_EVERY` seconds without news reports the uploads in flight. After a failure or a stop
-nothing new starts; uploads in flight finish (a stop cuts them off after its grace period).
+confirmation read as soon as all its files are through (it overlaps other uploads), tells the
+reporter where the uploads stand every `TICK` (a terminal's live bar; nothing else listens), and
+every `PROGRESS_EVERY` seconds without news reports the uploads in flight as plain lines (CI
+logs). After a failure or a stop nothing new starts; uploads in flight finish (a stop cuts them
+off after its grace period).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
-from publish_action.reporting.results import FileOutcome, Status
+from publish_action.reporting.results import FileOutcome, Status, Transfer
 from publish_action.upload.schedule import Job, first_files, probe_first, startable
 from publish_action.upload.uploader import Uploader, UploadResult
 
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from publish_action.reporting import Reporter
 
 PROGRESS_EVERY = 10.0
+TICK = 0.25  # a live bar's updates: four wake-ups a second cost nothing measurable
 READ_WORKERS = 4  # confirmation reads of finished projects, at once
 
 OnResult = Callable[["Step", UploadResult], None]
@@ -51,45 +54,64 @@ def upload_all(
     waiting = probe_first(plan)
     left = Counter(job.project for job in plan)
     results: dict[str, UploadResult] = {}
+    sizes = {job.key: job.size for job in plan}
+    total = sum(sizes.values())
+
+    def transfer(*, over: bool = False) -> Transfer:
+        flights = tuple((f.filename, f.sent, f.total) for f in uploader.flights())
+        through = sum(sizes[key] for key in results) + sum(sent for _, sent, _ in flights)
+        return Transfer(len(plan), len(results), total, min(through, total), flights, over)
+
     stopping = False
-    # Confirmation reads run beside the uploads, never in an upload's slot.
-    with ThreadPoolExecutor(max_workers=slots + READ_WORKERS) as pool:
-        running: dict[Future[UploadResult], Job] = {}
-        reads: set[Future[object]] = set()
-        while waiting or running or reads:
-            stopping = stopping or (cancellation is not None and cancellation.is_set())
-            if stopping:
-                for job in waiting:
-                    _skip(jobs[job.key], results, on_result, cancellation)
-                waiting = []
-            for job in startable(
-                waiting, list(running.values()), results, firsts=firsts, slots=slots
-            ):
-                waiting.remove(job)
-                running[pool.submit(uploader.upload, jobs[job.key])] = job
-            pending: list[Future[Any]] = [*running, *reads]
-            done, _ = wait(pending, timeout=PROGRESS_EVERY, return_when=FIRST_COMPLETED)
-            if not done:
-                _progress(uploader, reporter)
-            for read in reads & done:
-                reads.discard(read)
-                read.result()
-            for upload in [f for f in running if f in done]:
-                job = running.pop(upload)
-                result = upload.result()
-                results[job.key] = result
-                on_result(jobs[job.key], result)
-                stopping = stopping or result.error is not None
-                left[job.project] -= 1
-                if left[job.project] == 0 and after_project is not None and not stopping:
-                    uploaded = [
-                        jobs[j.key].dist
-                        for j in plan
-                        if j.project == job.project
-                        and results[j.key].outcome.status is Status.UPLOADED
-                    ]
-                    if uploaded:
-                        reads.add(pool.submit(after_project, uploaded))
+    last_news = time.monotonic()
+    try:
+        # Confirmation reads run beside the uploads, never in an upload's slot.
+        with ThreadPoolExecutor(max_workers=slots + READ_WORKERS) as pool:
+            running: dict[Future[UploadResult], Job] = {}
+            reads: set[Future[object]] = set()
+            reporter.progress(transfer())
+            while waiting or running or reads:
+                stopping = stopping or (cancellation is not None and cancellation.is_set())
+                if stopping:
+                    for job in waiting:
+                        _skip(jobs[job.key], results, on_result, cancellation)
+                    waiting = []
+                for job in startable(
+                    waiting, list(running.values()), results, firsts=firsts, slots=slots
+                ):
+                    waiting.remove(job)
+                    running[pool.submit(uploader.upload, jobs[job.key])] = job
+                pending: list[Future[Any]] = [*running, *reads]
+                done, _ = wait(pending, timeout=TICK, return_when=FIRST_COMPLETED)
+                now = time.monotonic()
+                if done:
+                    last_news = now
+                elif now - last_news >= PROGRESS_EVERY:
+                    _progress(uploader, reporter)
+                    last_news = now
+                for read in reads & done:
+                    reads.discard(read)
+                    read.result()
+                for upload in [f for f in running if f in done]:
+                    job = running.pop(upload)
+                    result = upload.result()
+                    results[job.key] = result
+                    on_result(jobs[job.key], result)
+                    stopping = stopping or result.error is not None
+                    left[job.project] -= 1
+                    if left[job.project] == 0 and after_project is not None and not stopping:
+                        uploaded = [
+                            jobs[j.key].dist
+                            for j in plan
+                            if j.project == job.project
+                            and results[j.key].outcome.status is Status.UPLOADED
+                        ]
+                        if uploaded:
+                            reads.add(pool.submit(after_project, uploaded))
+                reporter.progress(transfer())
+    finally:
+        # Whatever happened, a live display goes before anything else is printed.
+        reporter.progress(transfer(over=True))
     return [results[step.dist.filename] for step in steps]
 
 

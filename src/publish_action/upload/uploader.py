@@ -144,7 +144,7 @@ class Uploader:
         if 200 <= answer.status < 300:
             return UploadResult(FileOutcome.of(dist, Status.UPLOADED, seconds))
         message = answer.message()
-        self._reporter.debug(f"POST {dist.filename} → {answer.status} {message}")
+        self._reporter.debug(f"{dist.filename}: the index answered HTTP {answer.status}: {message}")
         # 403 too: some indexes (Artifactory) answer it for "exists, may not overwrite".
         if answer.status in (400, 403, 409) and self._index is not None:
             recheck = self._recheck(
@@ -210,6 +210,7 @@ class Uploader:
                     headers=headers,
                     auth=auth,
                     content=body,
+                    what=dist.filename,
                 )
             finally:
                 flight.whole = body.complete

@@ -43,3 +43,32 @@ def test_the_environment_is_read_once_into_frozen_values(tmp_path: Path) -> None
 )
 def test_gitlab_variable_names(audience: str, variable: str) -> None:
     assert ci.gitlab_variable(audience) == variable
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"CI": "true"},
+        {"CI": "1"},
+        {"GITHUB_ACTIONS": "true"},
+        {"GITLAB_CI": "true"},
+        {"BUILDKITE": "true"},
+        {"CIRCLECI": "true"},
+        {"TF_BUILD": "True"},
+        {"JENKINS_URL": "https://jenkins.example/"},
+    ],
+)
+def test_a_job_in_any_ci_is_known_as_one(env: dict[str, str]) -> None:
+    assert CiEnvironment.read(env).in_ci
+
+
+@pytest.mark.parametrize("env", [{}, {"CI": "false"}, {"CI": "0"}, {"CI": ""}, {"TERM": "xterm"}])
+def test_a_person_at_a_terminal_is_not_in_ci(env: dict[str, str]) -> None:
+    assert not CiEnvironment.read(env).in_ci
+
+
+def test_a_dumb_terminal_is_known() -> None:
+    assert CiEnvironment.read({"TERM": "dumb"}).dumb_terminal
+    assert CiEnvironment.read({"TERM": "unknown"}).dumb_terminal
+    assert not CiEnvironment.read({"TERM": "xterm-256color"}).dumb_terminal
+    assert not CiEnvironment.read({}).dumb_terminal

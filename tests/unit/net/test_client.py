@@ -10,6 +10,7 @@ of a small loopback server.
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 
 import httpx
@@ -65,3 +66,40 @@ def test_retry_after_in_seconds_and_as_an_http_date() -> None:
     assert retry_after(headers({"Retry-After": "soon"}), 1.5) == 1.5
     assert retry_after(headers({}), 2.0) == 2.0
     assert retry_after(headers({"Retry-After": "nan"}), 2.0) == 2.0
+
+
+def test_the_trace_tells_each_request_and_its_answer_and_never_a_secret(proxy: FaultProxy) -> None:
+    from tests.support.fault_proxy import Respond
+
+    proxy.add(Rule(Respond.redirect(proxy.url + "there/?X-Signature=s3cr3t"), path="moved"))
+    proxy.add(Rule(Stall(), path="stalled"))
+    trace: list[str] = []
+    with Net(NetSettings(timeout=1.0, retries=0), environ={}, trace=trace.append) as net:
+        net.fetch(
+            "POST",
+            proxy.url.replace("http://", "http://bob:hunter2@") + "up/?token=t0ken&x=",
+            limit=10_000,
+            content=b"y" * 1500,
+            auth=("bob", "hunter2"),
+            what="demo-1.0.tar.gz",
+        )
+        net.fetch("GET", proxy.url + "moved", limit=10_000)
+        with pytest.raises(httpx.TimeoutException):
+            net.fetch("GET", proxy.url + "stalled", limit=10_000)
+        net.download(proxy.url + "file", lambda chunk: None)
+    assert len(trace) == 4
+    assert re.fullmatch(
+        rf"POST {re.escape(proxy.url)}up/\?token=\*\*\*&x=\*\*\* \(demo-1\.0\.tar\.gz, 1\.5 KB\) "
+        r"→ 200 OK, 2\.0 KB in \d+\.\d\d s",
+        trace[0],
+    ), trace[0]
+    assert re.fullmatch(
+        rf"GET {re.escape(proxy.url)}moved → 302 Found \(to {re.escape(proxy.url)}there/"
+        r"\?X-Signature=\*\*\*\), 9 B in \d+\.\d\d s",
+        trace[1],
+    ), trace[1]
+    assert re.fullmatch(
+        rf"GET {re.escape(proxy.url)}stalled → no answer \(.+\) after \d+\.\d\d s", trace[2]
+    ), trace[2]
+    assert re.fullmatch(rf"GET {re.escape(proxy.url)}file → 200 OK, 2\.0 KB in .*", trace[3])
+    assert not [line for line in trace if "hunter2" in line or "s3cr3t" in line or "t0ken" in line]

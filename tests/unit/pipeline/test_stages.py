@@ -3,17 +3,20 @@ finding the files, which credentials the check reads with, and the plan the chec
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from publish_action.cancellation import Cancellation
 from publish_action.ci import CiEnvironment
+from publish_action.distributions import inspect
 from publish_action.ledger import Ledger
 from publish_action.net import Net, NetSettings
 from publish_action.pipeline import stages
 from publish_action.pipeline.state import RunState
-from publish_action.plan import Action
+from publish_action.plan import Action, Plan, Step
 from publish_action.reporting import FileOutcome, SilentReporter, Status
 from publish_action.settings import Settings
+from publish_action.simple_index import Comparison
 from tests.scenarios.conftest import seed
 from tests.support import servers
 from tests.support.dists import write_sdist, write_wheel
@@ -121,9 +124,46 @@ def test_the_check_records_what_it_decided_and_warns_of_a_skip_by_name(
     )
     assert (
         "checked 1 project(s): 1 file(s) to upload, 0 already on the index, 1 different on "
-        "the index" in seen.lines
+        "the index, skipped by name" in seen.lines
     )
     assert Action.UPLOAD in {s.action for s in plan.uploads}
+
+
+def test_the_checked_line_counts_every_file_once_by_what_the_run_does_with_it(
+    tmp_path: Path,
+) -> None:
+    files = [write_wheel(tmp_path, f"count{i}", "1.0") for i in range(7)]
+    dists = inspect(files, verify=False)
+    same = Comparison(True, "sha256", "a" * 64, "a" * 64)
+    other = Comparison(False, "sha256", "a" * 64, "b" * 64)
+    actions = [
+        (Action.UPLOAD, None),
+        (Action.UPLOAD, None),
+        (Action.OVERWRITE, other),
+        (Action.SKIP_IDENTICAL, same),
+        (Action.MISMATCH, other),
+        (Action.SKIP_EXISTING, other),
+        (Action.PRESENT, same),
+    ]
+    plan = Plan(tuple(Step(d, a, c) for d, (a, c) in zip(dists, actions, strict=True)))
+    line = stages._checked_line(7, plan)
+    assert line == (
+        "checked 7 project(s): 3 file(s) to upload (1 overwriting a different file), "
+        "1 already on the index, 1 different on the index, 1 different on the index, skipped "
+        "by name, 1 identical on the index but refused by on-existing 'error'"
+    )
+    counted = [int(n) for n in re.findall(r"(?:: |, )(\d+) ", line)]
+    assert sum(counted) == len(dists)
+    # The common lines keep their words.
+    only = Plan((Step(dists[0], Action.UPLOAD), Step(dists[1], Action.SKIP_IDENTICAL, same)))
+    assert stages._checked_line(1, only) == (
+        "checked 1 project(s): 1 file(s) to upload, 1 already on the index"
+    )
+    refused = Plan((Step(dists[0], Action.MISMATCH, other), Step(dists[1], Action.PRESENT, same)))
+    assert stages._checked_line(1, refused) == (
+        "checked 1 project(s): 0 file(s) to upload, 0 already on the index, 1 different on the "
+        "index, 1 identical on the index but refused by on-existing 'error'"
+    )
 
 
 def test_files_given_as_arguments_are_published_instead_of_packages_dir(

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import io
+import os
+import pty
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
+
+import pytest
 
 from publish_action import cli, inputs
 from publish_action.ci import CiEnvironment
 from publish_action.redaction import Redactor
-from publish_action.reporting import FanOut
+from publish_action.reporting import ConsoleReporter, FanOut
 from publish_action.reporting import build as reporters
+from publish_action.reporting.progress import ProgressBar
 from publish_action.settings import Settings
 
 
@@ -65,3 +73,36 @@ def test_outside_github_no_workflow_command_is_printed(tmp_path: Path) -> None:
     assert code == 2  # no distributions
     assert "::" not in out.getvalue() + err.getvalue()
     assert not (tmp_path / "out.txt").exists()
+
+
+@contextmanager
+def a_terminal() -> Iterator[TextIO]:
+    """The writing end of a pseudo-terminal: `isatty()` is true, as on a person's screen."""
+    leader, follower = pty.openpty()
+    stream = os.fdopen(follower, "w", encoding="utf-8")
+    try:
+        yield stream
+    finally:
+        stream.close()
+        os.close(leader)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"CI": "true"}, {"GITHUB_ACTIONS": "true"}, {"GITLAB_CI": "true"}, {"TERM": "dumb"}],
+)
+def test_no_live_bar_in_ci_logs_or_on_a_dumb_terminal(env: dict[str, str]) -> None:
+    with a_terminal() as tty:
+        assert reporters.progress_bar(CiEnvironment.read(env), tty) is None
+
+
+def test_a_live_bar_for_a_person_at_a_terminal_and_only_there(tmp_path: Path) -> None:
+    with a_terminal() as tty:
+        bar = reporters.progress_bar(CiEnvironment.read({"TERM": "xterm"}), tty)
+        assert isinstance(bar, ProgressBar) and bar.stream is tty
+        fan = reporters.build_reporter(
+            _settings(tmp_path), CiEnvironment.read({}), Redactor(), out=tty, err=tty
+        )
+        console = fan.reporters[-1]
+        assert isinstance(console, ConsoleReporter) and not console.annotated
+    assert reporters.progress_bar(CiEnvironment.read({}), io.StringIO()) is None

@@ -6,6 +6,7 @@ import dataclasses
 import io
 import json
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from publish_action.distributions.hashing import Hashes
 from publish_action.errors import AuthError, MismatchError
 from publish_action.redaction import Redactor
 from publish_action.reporting import ConsoleReporter, FanOut, FileOutcome, RunResult, Status, github
+from publish_action.reporting.console import LogStream
 from tests.support.samples import build_project
 
 HASHES = Hashes("a" * 64, "b" * 64, "c" * 32)
@@ -178,11 +180,12 @@ def test_cli_masks_the_password_before_it_prints_anything(tmp_path: Path) -> Non
         (tmp_path / "temp" / "publish-action-report.json").read_text(encoding="utf-8"),
     ]
     assert all("s3cret-password-xyz" not in text for text in written)
-    assert re.search(
-        r"^::error title=publish-action failed \(exit code 6\)::error: ",
-        out.getvalue(),
-        re.MULTILINE,
+    # One error block: the annotation (the runner shows it in the log, prefixed "Error:").
+    errors = re.findall(
+        r"^::error title=publish-action failed \(exit code 6\)::(.*)$", out.getvalue(), re.MULTILINE
     )
+    assert len(errors) == 1 and errors[0].startswith("check: ")
+    assert "error:" not in err.getvalue() and "hint:" not in err.getvalue()
     outputs = parse_outputs((tmp_path / "output.txt").read_text(encoding="utf-8"))
     assert outputs["exit-code"] == "6"
     assert outputs["report-path"] == str(tmp_path / "temp" / "publish-action-report.json")
@@ -220,6 +223,93 @@ def test_failed_and_mismatched_files_get_error_annotations_naming_the_file(
     assert len(lines) == 2
 
 
+def annotation_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith(("::error", "::warning"))]
+
+
+def test_a_mismatch_of_two_files_is_one_problem_and_one_annotation(tmp_path: Path) -> None:
+    reporter, out, _ = make(tmp_path)
+    error = MismatchError(
+        "2 file(s) are already on http://x/simple/ with different content; nothing was uploaded",
+        details=("demo-1.0.tar.gz: local sha256=a, index sha256=b", "demo-1.0-py3-none-any.whl: …"),
+    )
+    reporter.failed(error)
+    reporter.finish(
+        RunResult(
+            (
+                outcome("demo-1.0.tar.gz", Status.MISMATCH, "different content on the index"),
+                outcome("demo-1.0-py3-none-any.whl", Status.MISMATCH, "different content"),
+            ),
+            exit_code=4,
+            seconds=0.1,
+            error=error,
+        )
+    )
+    [only] = annotation_lines(out.getvalue())
+    assert only.startswith("::error title=publish-action failed (exit code 4)::2 file(s) are")
+
+
+def test_a_refused_upload_is_one_annotation_linked_to_its_file(tmp_path: Path) -> None:
+    reporter, out, _ = make(tmp_path)
+    message = "http://x/ refused the upload of demo-1.0.tar.gz: HTTP 403"
+    reporter.failed(AuthError(message, advice="check the password"))
+    reporter.finish(
+        RunResult(
+            (
+                outcome("demo-1.0.tar.gz", Status.FAILED, message),
+                # Not named by the error, but a consequence: never annotated.
+                outcome("demo-1.0-py3-none-any.whl", Status.NOT_ATTEMPTED, "not sent"),
+            ),
+            exit_code=5,
+            seconds=0.1,
+        )
+    )
+    assert annotation_lines(out.getvalue()) == [
+        "::error file=dist/demo-1.0.tar.gz,title=publish-action failed (exit code 5)::"
+        f"{message}%0Ahint: check the password"
+    ]
+
+
+def test_a_failed_file_the_error_does_not_name_gets_its_own_annotation(tmp_path: Path) -> None:
+    reporter, out, _ = make(tmp_path)
+    reporter.failed(AuthError("refused the upload of a-1.0.tar.gz"))
+    reporter.finish(
+        RunResult(
+            (
+                outcome("a-1.0.tar.gz", Status.FAILED, "refused"),
+                # A longer name that ends with the other is not named by it.
+                outcome("aa-1.0.tar.gz", Status.FAILED, "400 bad metadata"),
+            ),
+            exit_code=5,
+            seconds=0.1,
+        )
+    )
+    found = annotation_lines(out.getvalue())
+    assert len(found) == 2
+    assert found[0].startswith("::error file=dist/a-1.0.tar.gz,title=publish-action failed")
+    assert found[1] == (
+        "::error file=dist/aa-1.0.tar.gz,title=failed%3A aa-1.0.tar.gz::400 bad metadata"
+    )
+
+
+def test_under_github_the_console_leaves_warnings_and_the_error_to_the_annotations(
+    tmp_path: Path,
+) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    log = LogStream(out, err)
+    reporter, _, _ = make(tmp_path, log=log)
+    fan = FanOut([reporter, ConsoleReporter(Redactor(), log=log, annotated=True)])
+    fan.warning("slow index")
+    fan.failed(AuthError("refused", advice="check it"))
+    fan.finish(RunResult((), 5, 0.1))
+    assert err.getvalue() == ""
+    assert out.getvalue().splitlines() == [
+        "::warning title=publish-action::slow index",
+        "::error title=publish-action failed (exit code 5)::refused%0Ahint: check it",
+        "nothing uploaded in 0.10 s — exit code 5",
+    ]
+
+
 def test_warnings_name_the_file_and_the_run_error_is_one_annotation(tmp_path: Path) -> None:
     redactor = Redactor()
     redactor.add("hunter2-password")
@@ -227,6 +317,7 @@ def test_warnings_name_the_file_and_the_run_error_is_one_annotation(tmp_path: Pa
     reporter.warning("same name, different content; skipped", filename="demo-1.0.tar.gz")
     reporter.warning("no index-url known")
     reporter.failed(AuthError("the index refused hunter2-password", advice="check: the token"))
+    reporter.finish(RunResult((), 5, 0.1))
     lines = out.getvalue().splitlines()[1:]  # after the mask
     assert lines[0] == (
         "::warning file=dist/demo-1.0.tar.gz,title=publish-action%3A "
@@ -235,8 +326,9 @@ def test_warnings_name_the_file_and_the_run_error_is_one_annotation(tmp_path: Pa
     assert lines[1] == "::warning title=publish-action::no index-url known"
     assert lines[2] == (
         "::error title=publish-action failed (exit code 5)::"
-        "error: the index refused ***%0Ahint: check: the token"
+        "the index refused ***%0Ahint: check: the token"
     )
+    assert len(lines) == 3
 
 
 def test_a_path_outside_the_workspace_stays_absolute(tmp_path: Path) -> None:
@@ -262,14 +354,18 @@ def test_a_file_given_as_an_argument_is_annotated_at_its_own_path(tmp_path: Path
 def test_verbose_detail_is_grouped_and_the_group_closes_before_other_lines(
     tmp_path: Path,
 ) -> None:
-    reporter, out, _ = make(tmp_path, verbose=True)
-    console = ConsoleReporter(Redactor(), verbose=True, out=out, err=out)
+    out = io.StringIO()
+    log = LogStream(out, out, group_details=True)
+    reporter, _, _ = make(tmp_path, log=log)
+    console = ConsoleReporter(Redactor(), verbose=True, log=log, annotated=True)
     fan = FanOut([reporter, console])
     fan.info("checking")
     fan.debug("GET /simple/demo/ -> 200")
     fan.debug("demo-1.0.tar.gz: identical")
     fan.file_done(outcome("demo-1.0.tar.gz", Status.SKIPPED_IDENTICAL))
     fan.debug("one more")
+    fan.warning("careful")
+    fan.debug("and more")
     fan.finish(RunResult((), 0, 0.1))
     lines = out.getvalue().splitlines()
     assert lines[:5] == [
@@ -280,7 +376,48 @@ def test_verbose_detail_is_grouped_and_the_group_closes_before_other_lines(
         "::endgroup::",
     ]
     assert lines[5].startswith("skipped-identical  demo-1.0.tar.gz")
-    assert lines[6:9] == ["::group::publish-action details", "  · one more", "::endgroup::"]
+    assert lines[6:13] == [
+        "::group::publish-action details",
+        "  · one more",
+        "::endgroup::",
+        "::warning title=publish-action::careful",  # an annotation is never folded away
+        "::group::publish-action details",
+        "  · and more",
+        "::endgroup::",
+    ]
+    assert lines[13].startswith("nothing uploaded in ")
+
+
+def test_no_result_line_is_ever_folded_into_a_detail_group(tmp_path: Path) -> None:
+    """Verbose under GitHub: details from other threads (confirmation reads, uploads) never
+    open a group between a result line's group check and the line itself."""
+    out = io.StringIO()
+    log = LogStream(out, out, group_details=True)
+    reporter, _, _ = make(tmp_path, log=log)
+    fan = FanOut([reporter, ConsoleReporter(Redactor(), verbose=True, log=log, annotated=True)])
+
+    def work(n: int) -> None:
+        for i in range(200):
+            fan.debug(f"GET /simple/p{n}/ → 200 ({i})")
+            fan.file_done(outcome(f"p{n}-{i}.tar.gz", Status.UPLOADED))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    fan.finish(RunResult((), 0, 0.1))
+    folded, grouped = [], False
+    for line in out.getvalue().splitlines():
+        if line.startswith("::group::"):
+            assert not grouped
+            grouped = True
+        elif line == "::endgroup::":
+            grouped = False
+        elif grouped and not line.startswith("  · "):
+            folded.append(line)
+    assert folded == []
+    assert out.getvalue().count("uploaded           p") == 800
 
 
 def test_without_verbose_no_group_is_opened(tmp_path: Path) -> None:
@@ -366,6 +503,32 @@ def test_summary_of_a_failed_dry_run_shows_the_error_redacted(tmp_path: Path) ->
     assert "📝 would-upload" in summary
     assert "<pre>error: refused &lt;***&gt;</pre>" in summary
     assert "tok-abcdef" not in summary
+
+
+def test_summary_of_a_dry_run_says_whether_the_credentials_were_verified(
+    tmp_path: Path,
+) -> None:
+    redactor = Redactor()
+    redactor.add("tok-abcdef")
+    for verified, expected in ((True, "verified"), (False, "**not verified**")):
+        (tmp_path / str(verified)).mkdir()
+        reporter, _, env = make(tmp_path / str(verified), redactor)
+        reporter.finish(
+            RunResult(
+                (outcome("demo-1.0.tar.gz", Status.WOULD_UPLOAD),),
+                exit_code=0,
+                seconds=0.1,
+                dry_run=True,
+                credentials_verified=verified,
+                credentials_note="the index answered | tok-abcdef",
+            )
+        )
+        summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+        assert f"Dry run: credentials {expected}: the index answered \\| ***\n" in summary
+    (tmp_path / "real").mkdir()
+    reporter, _, env = make(tmp_path / "real")
+    reporter.finish(RunResult((), 0, 0.1))
+    assert "credentials" not in Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
 
 
 def test_two_runs_in_one_step_append_to_summary_and_outputs(tmp_path: Path) -> None:

@@ -24,3 +24,26 @@ def test_json_report_is_versioned_and_atomic(tmp_path: Path) -> None:
     assert data["files"][0]["sha256"] == "a" * 64
     assert "1 file(s) differ" in data["error"]
     assert [p.name for p in path.parent.iterdir()] == ["report.json"]
+
+
+def test_a_dry_run_reports_its_verdict_on_the_credentials(tmp_path: Path) -> None:
+    redactor = Redactor()
+    redactor.add("s3cret")
+    path = tmp_path / "report.json"
+    report = JsonReport(path, redactor)
+    report.write(
+        RunResult(
+            (outcome(Status.WOULD_UPLOAD),),
+            0,
+            0.1,
+            dry_run=True,
+            credentials_verified=False,
+            credentials_note="the index answers anonymous reads (s3cret)",
+        )
+    )
+    data = json.loads(path.read_text())
+    assert data["credentials_verified"] is False
+    assert data["credentials_note"] == "the index answers anonymous reads (***)"
+    report.write(RunResult((), 0, 0.1))
+    data = json.loads(path.read_text())
+    assert data["credentials_verified"] is None and data["credentials_note"] == ""
