@@ -434,7 +434,7 @@ def writable_cache(tool_cache: Path, fallback: Path) -> Path:
 def prepare(lock: Path, bootstrap: Path, cache: Path) -> Path:
     venv = cache / f"venv-{environment_key(lock.read_bytes())}"
     if is_ready(venv):
-        log(f"using the environment in {venv}")
+        log(f"using the environment in {venv} (built with {sys.executable})")
         return venv_python(venv)
     started = time.monotonic()
     how = build(venv, lock, bootstrap, cache)

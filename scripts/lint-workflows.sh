@@ -32,7 +32,7 @@ run check-jsonschema --builtin-schema vendor.github-actions action.yml
 run check-jsonschema --builtin-schema vendor.github-workflows "${workflows[@]}"
 run check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 run hadolint Dockerfile
-run shellcheck scripts/lint-workflows.sh
+run shellcheck scripts/lint-workflows.sh action/find-python.sh
 
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "lint-workflows: findings from: ${failed[*]}" >&2

@@ -128,17 +128,6 @@ def configure(
         lambda: choice(raw, "trusted-publishing", TrustedPublishing, synonyms=_UV_SPELLING),
         TrustedPublishing.AUTO,
     )
-    problems.take(
-        lambda: _check_attestations(
-            attestations,
-            trusted,
-            has_password=upload is not None,
-            folders=sorted({f.parent for f in files})
-            if files
-            else [_packages_dir(raw["packages-dir"], ci_env)],
-        ),
-        None,
-    )
     flags = {
         name: _flag(problems, raw, name)
         for name in ("dry-run", "verify-metadata", "print-hash", "verbose", "confirm")
@@ -318,27 +307,3 @@ def _credentials(
         return None
     redactor.add_credentials(user, password)
     return Credentials(user, password)
-
-
-def _check_attestations(
-    attestations: Attestations,
-    trusted: TrustedPublishing,
-    *,
-    has_password: bool,
-    folders: Sequence[Path],
-) -> None:
-    """Refused up front, so a dry run exits as the real run would. Attestation files in
-    packages-dir can go without trusted publishing (to an index that takes them from any
-    user): whether every file has one is decided once the uploads are known."""
-    from publish_action.attestations import prebuilt
-
-    uses_tp = trusted is TrustedPublishing.ALWAYS or (
-        trusted is TrustedPublishing.AUTO and not has_password
-    )
-    if attestations is Attestations.TRUE and not uses_tp and not prebuilt.all_in(folders):
-        raise InputError(
-            "'attestations: true' needs trusted publishing, but this run uploads with "
-            "configured credentials",
-            advice="attestations are signed with the CI's OIDC identity: enable trusted "
-            "publishing (and remove the password), or set 'attestations: auto' or 'false'",
-        )

@@ -33,15 +33,29 @@ class InputSpec:
     default: str
     help: str
     secret: bool = False
+    # pypa/gh-action-pypi-publish's old snake_case name, still accepted there (with a
+    # deprecation message) and so here: many workflows still say `repository_url:`.
+    deprecated: str = ""
 
     @property
     def env_names(self) -> tuple[str, str]:
         upper = self.name.upper()
         return f"INPUT_{upper}", f"INPUT_{upper.replace('-', '_')}"
 
+    @property
+    def deprecated_env_name(self) -> str:
+        """How action.yml passes the deprecated name's value. Not `INPUT_REPOSITORY_URL`: that
+        is the canonical input's own variable (the container image and the CLI read it)."""
+        return f"INPUT_DEPRECATED_{self.deprecated.upper()}" if self.deprecated else ""
+
 
 INPUTS: tuple[InputSpec, ...] = (
-    InputSpec("repository-url", DEFAULT_REPOSITORY_URL, "upload endpoint (legacy upload API)"),
+    InputSpec(
+        "repository-url",
+        DEFAULT_REPOSITORY_URL,
+        "upload endpoint (legacy upload API)",
+        deprecated="repository_url",
+    ),
     InputSpec(
         "repository",
         "",
@@ -53,16 +67,36 @@ INPUTS: tuple[InputSpec, ...] = (
     InputSpec("password", "", "password or API token for the upload", secret=True),
     InputSpec("check-user", "", "user name for reading the index, when it differs"),
     InputSpec("check-password", "", "password for reading the index", secret=True),
-    InputSpec("packages-dir", "dist", "folder holding the wheels and sdists"),
+    InputSpec(
+        "packages-dir",
+        "dist",
+        "folder holding the wheels and sdists",
+        deprecated="packages_dir",
+    ),
     InputSpec(
         "on-existing",
         "skip-identical",
         "policy for files already on the index: skip-identical, error, skip, overwrite",
     ),
-    InputSpec("skip-existing", "false", "compatibility alias: true means on-existing=skip"),
+    InputSpec(
+        "skip-existing",
+        "false",
+        "compatibility alias: true means on-existing=skip",
+        deprecated="skip_existing",
+    ),
     InputSpec("dry-run", "false", "do everything but the upload"),
-    InputSpec("verify-metadata", "true", "validate every distribution before anything is sent"),
-    InputSpec("print-hash", "true", "print sha256, blake2b-256 and md5 of each file"),
+    InputSpec(
+        "verify-metadata",
+        "true",
+        "validate every distribution before anything is sent",
+        deprecated="verify_metadata",
+    ),
+    InputSpec(
+        "print-hash",
+        "true",
+        "print sha256, blake2b-256 and md5 of each file",
+        deprecated="print_hash",
+    ),
     InputSpec("verbose", "false", "show requests, responses and decisions"),
     InputSpec("confirm", "true", "after uploading, read the index again to confirm every file"),
     InputSpec("confirm-timeout", "20", "seconds to wait for uploads to appear on the index"),
@@ -251,11 +285,14 @@ def _token(values: dict[str, Given], token: Given) -> list[InputError]:
     return problems
 
 
-def _inputs(environ: Mapping[str, str]) -> dict[str, Given]:
+def _inputs(environ: Mapping[str, str]) -> tuple[dict[str, Given], list[InputError]]:
     """`INPUT_*` values; one holding its input's default counts as not given: the runner
     passes every input's default and a lower source (TWINE_*, a repository name) must still
-    be able to set it."""
-    values = {}
+    be able to set it. A deprecated snake_case name (declared without a default in
+    action.yml, so it is empty unless the step gives it) is taken when the canonical name is
+    not given; both given with different values is an error, not a guess."""
+    values: dict[str, Given] = {}
+    errors: list[InputError] = []
     for spec in INPUTS:
         for name in spec.env_names:
             value = environ.get(name, "")
@@ -263,7 +300,22 @@ def _inputs(environ: Mapping[str, str]) -> dict[str, Given]:
                 if not spec.default or value.strip() != spec.default:
                     values[spec.name] = Given(value, name, Level.INPUT)
                 break
-    return values
+        old = environ.get(spec.deprecated_env_name, "") if spec.deprecated else ""
+        if not old.strip():
+            continue
+        given = values.get(spec.name)
+        if given is None:
+            source = f"input '{spec.deprecated}' (deprecated: use '{spec.name}')"
+            values[spec.name] = Given(old, source, Level.INPUT)
+        elif given.value.strip() != old.strip():
+            errors.append(
+                InputError(
+                    f"input '{spec.name}' and its deprecated name '{spec.deprecated}' give "
+                    "different values",
+                    advice=f"keep '{spec.name}' only",
+                )
+            )
+    return values, errors
 
 
 def parse(
@@ -281,10 +333,11 @@ def parse(
 
     given = list(sys.argv[1:] if argv is None else argv)
     line = _read_command_line(given)
+    inputs, input_errors = _inputs(environ)
     gathered = gather(
         defaults={spec.name: spec.default for spec in INPUTS},
         command_line=line.values,
-        inputs=_inputs(environ),
+        inputs=inputs,
         environ=environ,
         cwd=cwd or Path.cwd(),
         redactor=redactor,
@@ -308,13 +361,13 @@ def parse(
             ci_env or CiEnvironment.read(environ),
             redactor,
             files=gathered.files.distributions if gathered.files else (),
-            earlier=(*line.errors, *gathered.errors),
+            earlier=(*line.errors, *input_errors, *_unknown_env_inputs(environ), *gathered.errors),
         )
     except InputError as error:
         raise _with_origins(error, gathered.chosen) from error.__cause__
     return ParsedInputs(
         settings=settings,
-        warnings=(*_unknown_env_inputs(environ), *gathered.warnings, *warnings, *more),
+        warnings=(*gathered.warnings, *warnings, *more),
         notes=(*gathered.notes, *notes),
         sources=gathered.sources,
     )
@@ -349,18 +402,36 @@ def _secret_warnings(spec: InputSpec, value: str, *, flag: str) -> list[str]:
     return warnings
 
 
-def _unknown_env_inputs(environ: Mapping[str, str]) -> list[str]:
-    known = {name for spec in INPUTS for name in spec.env_names}
-    candidates = sorted(known)
-    warnings = []
+# Which INPUT_* variables are ours: action.yml passes exactly the names below, GitHub passes a
+# container action's inputs as INPUT_<NAME> with the hyphen kept, and nothing else sets any:
+# GitHub's runner gives a composite action's steps no INPUT_* of its own (actions/runner#665),
+# and `act`, which does (nektos/act#2874), uses the same two spellings. So any other INPUT_*
+# is a typo, and a typo of `repository-url` would publish to PyPI: it stops the run.
+KNOWN_ENV_NAMES = frozenset(
+    {name for spec in INPUTS for name in spec.env_names}
+    | {spec.deprecated_env_name for spec in INPUTS if spec.deprecated}
+)
+
+
+def _unknown_env_inputs(environ: Mapping[str, str]) -> list[InputError]:
+    # Compared without the common prefix, which would make every name look close.
+    candidates = sorted(name.removeprefix("INPUT_") for name in KNOWN_ENV_NAMES)
+    errors = []
     for name in sorted(environ):
-        if not name.startswith("INPUT_") or name in known:
+        if not name.startswith("INPUT_") or name in KNOWN_ENV_NAMES:
             continue
-        close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]} (input '{_input_name(close[0])}')?" if close else ""
-        warnings.append(f"ignoring unknown input {name}{hint}")
-    return warnings
+        close = difflib.get_close_matches(name[6:], candidates, n=1, cutoff=0.6)
+        advice = (
+            f"did you mean INPUT_{close[0]} (input '{_input_name('INPUT_' + close[0])}')?"
+            if close
+            else "see --help for every input, or unset the variable"
+        )
+        errors.append(InputError(f"unknown input {name}", advice=advice))
+    return errors
 
 
 def _input_name(env_name: str) -> str:
+    deprecated = {spec.deprecated_env_name: spec.deprecated for spec in INPUTS if spec.deprecated}
+    if env_name in deprecated:
+        return deprecated[env_name]
     return env_name.removeprefix("INPUT_").lower().replace("_", "-")

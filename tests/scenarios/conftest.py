@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -326,3 +327,73 @@ def pip_download(index_url: str, requirement: str, dest: Path, *, sdist: bool) -
     )
     assert done.returncode == 0, f"pip download failed:\n{done.stdout}\n{done.stderr}"
     return sorted(set(dest.iterdir()) - before)
+
+
+@pytest.fixture(scope="session")
+def tool_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One runner tool cache per test session, as a self-hosted runner keeps one: the action
+    harness (test_action.py, test_migration.py) builds its environment once."""
+    return tmp_path_factory.mktemp("hostedtoolcache")
+
+
+# -- the container image, without Docker (test_action.py, test_ci_recipes.py) ---------------
+
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclasses.dataclass(frozen=True)
+class Image:
+    """A stand-in for the image: a fresh venv from the lock plus /app, as the Dockerfile."""
+
+    python: Path
+    app: Path
+    build_seconds: float
+
+
+@pytest.fixture(scope="session")
+def image(tmp_path_factory: pytest.TempPathFactory) -> Image:
+    root = tmp_path_factory.mktemp("image")
+    started = time.monotonic()
+    venv = root / "opt-venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    pip = [str(python), "-m", "pip", "--disable-pip-version-check", "--no-input"]
+    # The Dockerfile's command, except that pip's cache is kept (`--no-cache-dir` in the image).
+    subprocess.run(
+        [
+            *pip,
+            "install",
+            "--quiet",
+            "--require-hashes",
+            "--no-deps",
+            "--only-binary=:all:",
+            "-r",
+            str(_ROOT / "requirements" / "runtime.txt"),
+        ],
+        check=True,
+        timeout=600,
+    )
+    subprocess.run([*pip, "uninstall", "--quiet", "--yes", "pip"], check=True, timeout=120)
+    app = root / "app"
+    (app / "src").mkdir(parents=True)
+    shutil.copy2(_ROOT / "entrypoint.py", app / "entrypoint.py")
+    shutil.copytree(
+        _ROOT / "src" / "publish_action",
+        app / "src" / "publish_action",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    return Image(python, app, time.monotonic() - started)
+
+
+def image_env(home: Path, **extra: str) -> dict[str, str]:
+    """The image's own ENV (Dockerfile), a PATH, and nothing of the test process."""
+    env = {
+        "PATH": os.pathsep.join(["/usr/local/bin", "/usr/bin", "/bin"]),
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUTF8": "1",
+        "HOME": str(home),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+    }
+    env.update(extra)
+    return env

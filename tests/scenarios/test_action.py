@@ -41,6 +41,7 @@ from publish_action.inputs import INPUTS
 from publish_action.redaction import Redactor
 from publish_action.reporting import RunResult
 from publish_action.reporting.github import GitHubReporter
+from tests.scenarios.conftest import Image, image_env
 from tests.support import runner_log, servers
 from tests.support.samples import build_project
 
@@ -149,6 +150,7 @@ class ActionRun:
     steps: list[StepRun]
     outputs: dict[str, str]
     summary: str
+    runner_messages: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -158,7 +160,7 @@ class ActionRun:
         return next(s for s in self.steps if s.id == step_id)
 
     def log(self) -> str:
-        return "\n".join(
+        return "".join(f"{m}\n" for m in self.runner_messages) + "\n".join(
             f"--- {s.name} (exit {s.returncode})\n{s.stdout}{s.stderr}" for s in self.steps
         )
 
@@ -183,6 +185,14 @@ class Runner:
         values = {
             name: str(inputs.get(name, spec.get("default", ""))) for name, spec in declared.items()
         }
+        # What the runner prints for a given input that declares one (actions/runner,
+        # ActionManifestManager / ActionRunner: "Input '...' has been deprecated with message").
+        messages = [
+            f"##[warning]Input '{name}' has been deprecated with message: "
+            f"{declared[name]['deprecationMessage'].strip()}"
+            for name in inputs
+            if "deprecationMessage" in declared[name]
+        ]
         step_ids = frozenset(s["id"] for s in action["runs"]["steps"] if "id" in s)
         context = Context(values, frozenset(declared), declared_steps=step_ids)
         runs: list[StepRun] = []
@@ -208,7 +218,7 @@ class Runner:
             name: context.evaluate(str(spec["value"]))
             for name, spec in (action.get("outputs") or {}).items()
         }
-        return ActionRun(runs, outputs, "".join(r.summary for r in runs))
+        return ActionRun(runs, outputs, "".join(r.summary for r in runs), messages)
 
     def _run_step(self, step_id: str, name: str, script: str, step_env: dict[str, str]) -> StepRun:
         files = self.temp / "_runner_file_commands"
@@ -279,12 +289,6 @@ def runner_env(workspace: Path, temp: Path, tool_cache: Path) -> dict[str, str]:
     return keep
 
 
-@pytest.fixture(scope="session")
-def tool_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One tool cache per test session, like a runner's: the environment is built once."""
-    return tmp_path_factory.mktemp("hostedtoolcache")
-
-
 def make_runner(tmp_path: Path, tool_cache: Path) -> Runner:
     workspace, temp = tmp_path / "workspace", tmp_path / "runner-temp"
     workspace.mkdir()
@@ -301,28 +305,41 @@ def sha256(path: Path) -> str:
 
 def test_every_engine_input_is_declared_with_its_default_and_a_description() -> None:
     declared = load_action()["inputs"]
-    assert list(declared) == [spec.name for spec in INPUTS]
+    expected = []
+    for spec in INPUTS:
+        expected += [spec.name, spec.deprecated] if spec.deprecated else [spec.name]
+    assert list(declared) == expected
     for spec in INPUTS:
         entry = declared[spec.name]
         assert str(entry.get("default", "")) == spec.default, spec.name
         assert entry.get("required", False) is False, spec.name
         assert len(entry["description"]) > 20, spec.name
+        assert "deprecationMessage" not in entry, spec.name
 
 
-def test_inputs_reach_the_engine_only_through_env() -> None:
-    action = load_action()
-    publish = next(s for s in action["runs"]["steps"] if s.get("id") == "publish")
-    expected = {
-        f"INPUT_{spec.name.upper().replace('-', '_')}": f"${{{{ inputs.{spec.name} }}}}"
-        for spec in INPUTS
+def test_gh_action_pypi_publish_s_deprecated_names_are_declared_without_a_default() -> None:
+    """Upstream's snake_case names (pypa/gh-action-pypi-publish action.yml, v1.14: every one
+    with `deprecationMessage: ... Use <kebab-name> instead.`). No default here, so that the
+    engine can tell a given old name from an absent one; the runner prints the message."""
+    declared = load_action()["inputs"]
+    assert {s.deprecated for s in INPUTS if s.deprecated} == {
+        "repository_url",
+        "packages_dir",
+        "skip_existing",
+        "verify_metadata",
+        "print_hash",
     }
-    passed = {k: v for k, v in publish["env"].items() if k.startswith("INPUT_")}
-    assert passed == expected
-    for step in action["runs"]["steps"]:
-        assert "${{" not in step["run"], "no expression may appear inside a run: script"
-        assert "github.action_path" not in json.dumps(step), (
-            "use $GITHUB_ACTION_PATH: ${{ github.action_path }} is a host path in container jobs"
-        )
+    for spec in INPUTS:
+        if not spec.deprecated:
+            continue
+        entry = declared[spec.deprecated]
+        assert "default" not in entry, spec.deprecated
+        assert entry["description"].startswith("[DEPRECATED]")
+        assert f"use `{spec.name}` instead" in entry["deprecationMessage"]
+    # Upstream's canonical inputs, all of them, are ours too.
+    upstream = {"user", "password", "repository-url", "packages-dir", "verify-metadata"}
+    upstream |= {"skip-existing", "verbose", "print-hash", "attestations"}
+    assert upstream <= set(declared)
 
 
 def test_outputs_are_the_reporters_outputs() -> None:
@@ -549,68 +566,85 @@ def test_without_python_the_setup_step_fails_with_advice(tmp_path: Path) -> None
     assert [s.id for s in run.steps] == ["setup"]
     assert set(run.outputs.values()) == {""}
     assert run.steps[0].returncode == 2
-    assert "::error title=publish-action needs Python 3.10 or newer::" in run.steps[0].stdout
+    errors = [line for line in run.steps[0].stdout.splitlines() if line.startswith("::error")]
+    assert len(errors) == 1  # one message, saying what to install
+    assert errors[0].startswith("::error title=publish-action needs Python 3.10 or newer::")
+    assert "(no python3 or python at all)" in errors[0]
+    if Path("/.dockerenv").exists() or Path("/run/.containerenv").exists():
+        assert "This job runs in a container: install Python 3.10+" in errors[0]
+        assert "apt-get install -y python3 python3-venv" in errors[0]
+    else:
+        assert "Add actions/setup-python with python-version 3.10 or newer" in errors[0]
+
+
+# -- which Python the setup step takes ----------------------------------------------------------
+
+FIND_PYTHON = ROOT / "action" / "find-python.sh"
+
+
+def fake_python(folder: Path, name: str, answer: str | None) -> Path:
+    """A stand-in interpreter: it answers the probe with `answer` ("3 8"), or fails as a
+    Python without venv/ensurepip does (`answer` None)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    body = (
+        f'echo "{answer}"' if answer is not None else "echo 'No module named ensurepip' >&2; exit 1"
+    )
+    path.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+def find_python(
+    path: list[Path], tool_cache: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.pathsep.join(str(p) for p in path)}
+    if tool_cache is not None:
+        env["RUNNER_TOOL_CACHE"] = str(tool_cache)
+    bash = shutil.which("bash")
+    assert bash
+    return subprocess.run(
+        [bash, str(FIND_PYTHON)], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@posix_only
+def test_the_newest_python_is_taken_not_the_first_on_path(tmp_path: Path) -> None:
+    old = fake_python(tmp_path / "setup-python-3.8", "python3", "3 8")
+    fake_python(tmp_path / "setup-python-3.8", "python", "3 8")
+    fake_python(tmp_path / "usr-bin", "python3.11", "3 11")
+    newest = fake_python(tmp_path / "usr-local-bin", "python3", "3 12")
+    fake_python(tmp_path / "usr-local-bin", "python3.12", "3 12")  # the same version again
+    fake_python(tmp_path / "later", "python3", "3 12")  # a tie: the first found wins
+    fake_python(tmp_path / "broken", "python3.13", None)  # newest, but unusable
+    folders = ["setup-python-3.8", "usr-bin", "usr-local-bin", "later", "broken"]
+    found = find_python([tmp_path / f for f in folders])
+    assert (found.returncode, found.stdout) == (0, f"{newest}\n")
+    assert old.exists()
+
+
+@posix_only
+def test_the_tool_cache_s_pythons_count_when_none_on_path_is_new_enough(tmp_path: Path) -> None:
+    fake_python(tmp_path / "setup-python-3.9", "python3", "3 9")
+    cached = fake_python(
+        tmp_path / "cache" / "Python" / "3.13.1" / "x64" / "bin", "python3", "3 13"
+    )
+    found = find_python([tmp_path / "setup-python-3.9"], tool_cache=tmp_path / "cache")
+    assert (found.returncode, found.stdout) == (0, f"{cached}\n")
+
+
+@posix_only
+def test_without_a_usable_python_it_says_what_it_found(tmp_path: Path) -> None:
+    old = fake_python(tmp_path / "a", "python3", "3 9")
+    broken = fake_python(tmp_path / "b", "python3", None)
+    found = find_python([tmp_path / "a", tmp_path / "b"])
+    assert found.returncode == 1
+    assert found.stdout == (
+        f"found only: {old} (3.9); {broken} (no venv/ensurepip module, or not a working Python)\n"
+    )
 
 
 # -- the container image, without Docker ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Image:
-    """A stand-in for the image: a fresh venv from the lock plus /app, as the Dockerfile."""
-
-    python: Path
-    app: Path
-    build_seconds: float
-
-
-@pytest.fixture(scope="session")
-def image(tmp_path_factory: pytest.TempPathFactory) -> Image:
-    root = tmp_path_factory.mktemp("image")
-    started = time.monotonic()
-    venv = root / "opt-venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    pip = [str(python), "-m", "pip", "--disable-pip-version-check", "--no-input"]
-    # The Dockerfile's command, except that pip's cache is kept (`--no-cache-dir` in the image).
-    subprocess.run(
-        [
-            *pip,
-            "install",
-            "--quiet",
-            "--require-hashes",
-            "--no-deps",
-            "--only-binary=:all:",
-            "-r",
-            str(LOCK),
-        ],
-        check=True,
-        timeout=600,
-    )
-    subprocess.run([*pip, "uninstall", "--quiet", "--yes", "pip"], check=True, timeout=120)
-    app = root / "app"
-    (app / "src").mkdir(parents=True)
-    shutil.copy2(ROOT / "entrypoint.py", app / "entrypoint.py")
-    shutil.copytree(
-        ROOT / "src" / "publish_action",
-        app / "src" / "publish_action",
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
-    return Image(python, app, time.monotonic() - started)
-
-
-def image_env(home: Path, **extra: str) -> dict[str, str]:
-    """The image's own ENV (Dockerfile), a PATH, and nothing of the test process."""
-    env = {
-        "PATH": os.pathsep.join(["/usr/local/bin", "/usr/bin", "/bin"]),
-        "PYTHONUNBUFFERED": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONUTF8": "1",
-        "HOME": str(home),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-    }
-    env.update(extra)
-    return env
 
 
 @pytest.mark.slow
@@ -662,7 +696,7 @@ def test_the_image_entrypoint_as_a_container_action_and_as_docker_run(
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.splitlines()[0] == f"::add-mask::{index.password}"
-    assert "ignoring unknown input" not in proc.stderr
+    assert "unknown input" not in proc.stdout + proc.stderr
     outputs = read_file_command(output)
     assert (outputs["uploaded"], outputs["skipped"], outputs["failed"]) == ("2", "0", "0")
     assert outputs["report-path"] == str(temp / "publish-action-report.json")

@@ -41,11 +41,88 @@ def test_flag_beats_environment_and_empty_means_unset() -> None:
     assert s.packages_dir == Path("from-flag")
 
 
-def test_unknown_inputs_warn_with_closest_name() -> None:
-    parsed = parse([], {"INPUT_REPOSITORY_ULR": "x", "INPUT_PASSWORD": "p4ss"}, Redactor())
-    assert len(parsed.warnings) == 1
-    assert "INPUT_REPOSITORY_URL" in parsed.warnings[0]
-    assert "repository-url" in parsed.warnings[0]
+def test_an_unknown_input_variable_is_an_input_error_naming_the_closest_input() -> None:
+    """A typo of `repository-url` would otherwise publish to PyPI."""
+    with pytest.raises(InputError) as caught:
+        parse([], {"INPUT_REPOSITORY_ULR": "x", "INPUT_PASSWORD": "p4ss"}, Redactor())
+    assert caught.value.exit_code == 2
+    text = caught.value.render()
+    assert "unknown input INPUT_REPOSITORY_ULR" in text
+    assert "did you mean INPUT_REPOSITORY_URL (input 'repository-url')?" in text
+
+
+def test_an_unknown_input_far_from_every_name_still_stops_the_run() -> None:
+    with pytest.raises(InputError, match="unknown input INPUT_ZZZ") as caught:
+        parse([], {"INPUT_ZZZ": ""}, Redactor())
+    assert "see --help for every input" in caught.value.render()
+
+
+def test_a_typo_of_a_deprecated_name_points_to_it() -> None:
+    with pytest.raises(InputError) as caught:
+        parse([], {"INPUT_DEPRECATED_SKIP_EXISTNG": "true"}, Redactor())
+    assert "(input 'skip_existing')" in caught.value.render()
+
+
+def test_every_variable_action_yml_and_github_pass_is_known() -> None:
+    """action.yml's env (underscore forms, the deprecated names') and a container action's
+    INPUT_<NAME> with the hyphen kept: none of them may count as unknown."""
+    environ = {name: "" for spec in INPUTS for name in spec.env_names}
+    environ |= {spec.deprecated_env_name: "" for spec in INPUTS if spec.deprecated}
+    assert parse([], environ, Redactor()).settings.repository_url.startswith("https://upload")
+
+
+UPSTREAM_DEPRECATED = {
+    "repository_url": "repository-url",
+    "packages_dir": "packages-dir",
+    "skip_existing": "skip-existing",
+    "verify_metadata": "verify-metadata",
+    "print_hash": "print-hash",
+}
+
+
+def test_the_deprecated_names_are_gh_action_pypi_publish_s() -> None:
+    assert {s.deprecated: s.name for s in INPUTS if s.deprecated} == UPSTREAM_DEPRECATED
+
+
+def test_a_deprecated_name_sets_its_input() -> None:
+    env = {
+        "INPUT_DEPRECATED_REPOSITORY_URL": "https://test.pypi.org/legacy/",
+        "INPUT_DEPRECATED_PACKAGES_DIR": "wheelhouse",
+        "INPUT_DEPRECATED_SKIP_EXISTING": "true",
+        "INPUT_DEPRECATED_VERIFY_METADATA": "false",
+        "INPUT_DEPRECATED_PRINT_HASH": "false",
+        # what action.yml passes for the canonical names the step leaves out: their defaults
+        "INPUT_REPOSITORY_URL": "https://upload.pypi.org/legacy/",
+        "INPUT_PACKAGES_DIR": "dist",
+    }
+    parsed = parse([], env, Redactor())
+    s = parsed.settings
+    assert s.repository_url == "https://test.pypi.org/legacy/"
+    assert s.index_url == "https://test.pypi.org/simple/"
+    assert s.packages_dir == Path("wheelhouse")
+    assert s.on_existing is OnExisting.SKIP
+    assert (s.verify_metadata, s.print_hash) == (False, False)
+    assert (
+        "repository-url: from input 'repository_url' (deprecated: use 'repository-url')"
+        in parsed.sources
+    )
+
+
+def test_the_canonical_name_wins_when_both_agree_and_both_differing_is_an_error() -> None:
+    same = {
+        "INPUT_PACKAGES_DIR": "out",
+        "INPUT_DEPRECATED_PACKAGES_DIR": "out",
+    }
+    assert parse([], same, Redactor()).settings.packages_dir == Path("out")
+    differ = {
+        "INPUT_REPOSITORY_URL": "http://127.0.0.1:9/a/",
+        "INPUT_DEPRECATED_REPOSITORY_URL": "https://test.pypi.org/legacy/",
+    }
+    with pytest.raises(InputError) as caught:
+        parse([], differ, Redactor())
+    text = caught.value.render()
+    assert "'repository-url' and its deprecated name 'repository_url' give different" in text
+    assert "keep 'repository-url' only" in text
 
 
 def test_passwords_are_registered_as_secrets() -> None:

@@ -19,7 +19,7 @@ from publish_action.attestations.identity import (
 from publish_action.attestations.sign import sign_all
 from publish_action.attestations.verify import verify_all
 from publish_action.cancellation import Cancellation
-from publish_action.errors import AttestationError, InputError
+from publish_action.errors import AttestationError
 from publish_action.settings import Attestations
 from publish_action.targets import IndexKind
 
@@ -58,9 +58,9 @@ def prepare(
     public Sigstore instance: tests pass a local stand-in's; user input never reaches it.
     `sign=False` (a dry run) verifies the attestations in packages-dir and signs nothing.
     `folders`: where the run's other distributions are (the attestation files there are
-    mentioned, at verbose level, as left alone).
-    Raises `InputError` for `attestations: true` without trusted publishing and
-    `AttestationError` for everything else; nothing has been uploaded when it raises.
+    mentioned, at verbose level, as left alone). Without trusted publishing nothing is
+    signed, whatever `attestations` says (a note tells so). Raises `AttestationError`;
+    nothing has been uploaded when it raises.
     """
     if not dists:
         return {}
@@ -92,16 +92,12 @@ def prepare(
     forced = settings.attestations is Attestations.TRUE
     index = _index_name(settings)
     if publisher is None:
-        if forced:
-            raise InputError(
-                "'attestations: true' needs trusted publishing, but this run uploads with "
-                "configured credentials",
-                advice="attestations are signed with the CI's OIDC identity: enable trusted "
-                "publishing (and remove the password), or set 'attestations: auto' or 'false'",
-            )
+        # As gh-action-pypi-publish, whose `attestations` defaults to true and "only works
+        # via Trusted Publishing": a token run goes on, unsigned, and says so.
         reporter.info(
             "attestations: off (they need trusted publishing, and this run uses "
             "configured credentials)"
+            + ("; 'attestations: true' takes effect when it publishes that way" if forced else "")
         )
         return {}
     if not forced and not settings.index.is_pypi:

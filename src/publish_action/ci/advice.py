@@ -12,6 +12,8 @@ from publish_action.ci.environment import (
 )
 from publish_action.ci.oidc import AmbientTokenError, Problem
 
+_NOT_PYPI = "; not for PyPI or TestPyPI, which have no trusted publisher for it (use a token)"
+
 
 def what_each_ci_needs(audience: str) -> tuple[str, ...]:
     """One line per supported CI: what a job there needs to get a token for `audience`."""
@@ -21,9 +23,12 @@ def what_each_ci_needs(audience: str) -> tuple[str, ...]:
         f"{GITLAB.name}: in the job, `id_tokens:` with `{var}: {{aud: {audience}}}`",
         f"{GOOGLE.name}: a service account (the VM's, or GOOGLE_SERVICE_ACCOUNT_NAME to "
         "impersonate one) allowed to create ID tokens",
+        # PyPI and TestPyPI take trusted publishing from GitHub Actions, GitLab CI/CD, Google
+        # Cloud and ActiveState only (docs.pypi.org/trusted-publishers/): other indexes may
+        # take these two CIs' tokens, and saying so must not send a PyPI user there.
         f"{BUILDKITE.name}: `buildkite-agent` on PATH (it runs `buildkite-agent oidc "
-        f"request-token --audience {audience}`)",
-        f"{CIRCLECI.name}: the `circleci` CLI on PATH (it runs `circleci run oidc get`)",
+        f"request-token --audience {audience}`){_NOT_PYPI}",
+        f"{CIRCLECI.name}: the `circleci` CLI on PATH (it runs `circleci run oidc get`){_NOT_PYPI}",
         "in `docker run`, pass the CI's variables through, e.g. -e GITHUB_ACTIONS "
         "-e ACTIONS_ID_TOKEN_REQUEST_URL -e ACTIONS_ID_TOKEN_REQUEST_TOKEN, or -e GITLAB_CI "
         f"-e {var}",

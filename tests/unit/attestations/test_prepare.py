@@ -19,7 +19,7 @@ import pytest
 
 from publish_action.attestations import prepare
 from publish_action.distributions import Distribution
-from publish_action.errors import AttestationError, InputError
+from publish_action.errors import AttestationError
 from publish_action.settings import Attestations
 from tests.support.oidc_issuer import OidcIssuer
 from tests.support.sigstore_standin import SigstoreStandIn
@@ -80,14 +80,20 @@ def test_auto_is_off_without_trusted_publishing(
     ]
 
 
-def test_true_without_trusted_publishing_is_an_input_error(
+def test_true_without_trusted_publishing_goes_on_with_a_note(
     tmp_path: Path,
     packages: Path,
     dists: list[Distribution],
 ) -> None:
+    """As gh-action-pypi-publish, whose `attestations: true` "only works via Trusted
+    Publishing": a token run uploads unsigned, and says why."""
+    reporter = Recorder()
     settings = settings_for(tmp_path, packages, mode=Attestations.TRUE)
-    with pytest.raises(InputError, match="'attestations: true' needs trusted publishing"):
-        prepare(settings, Recorder(), dists, None, **ci_of({}))
+    assert prepare(settings, reporter, dists, None, **ci_of({})) == {}
+    assert reporter.lines == [
+        "attestations: off (they need trusted publishing, and this run uses configured "
+        "credentials); 'attestations: true' takes effect when it publishes that way"
+    ]
 
 
 def test_auto_is_off_for_other_indexes_true_forces_them(

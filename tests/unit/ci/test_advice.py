@@ -19,6 +19,12 @@ def test_every_supported_ci_is_named_with_the_audience_it_needs() -> None:
         assert any(line.startswith(f"{ci.name}:") for line in lines), ci.name
     assert "`TESTPYPI_ID_TOKEN: {aud: testpypi}`" in lines[1]
     assert "--audience testpypi" in lines[3]
+    # PyPI has no trusted publisher for Buildkite or CircleCI: the lines say so.
+    for line in lines[3:5]:
+        assert line.endswith(
+            "not for PyPI or TestPyPI, which have no trusted publisher for it (use a token)"
+        )
+    assert all("not for PyPI" not in line for line in lines[:3])
     assert lines[-1].startswith("in `docker run`") and "-e TESTPYPI_ID_TOKEN" in lines[-1]
 
 
