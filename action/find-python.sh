@@ -19,8 +19,12 @@ seen=$'\n'
 consider() {
   local candidate=$1 answer
   [ -f "$candidate" ] && [ -x "$candidate" ] || return 0
-  case "$seen" in *$'\n'"$candidate"$'\n'*) return 0 ;; esac
-  seen+="$candidate"$'\n'
+  # One probe per interpreter, not per name: python, python3 and python3.N (and /bin beside
+  # /usr/bin) are often one file, and each probe starts a Python (~30 ms).
+  local real
+  real="$(realpath "$candidate" 2>/dev/null)" || real=$candidate
+  case "$seen" in *$'\n'"$real"$'\n'*) return 0 ;; esac
+  seen+="$real"$'\n'
   # -I: the job's PYTHONPATH, PYTHONHOME and user site cannot change the answer.
   if ! answer="$("$candidate" -I -c 'import sys, venv, ensurepip; print("%d %d" % sys.version_info[:2])' 2>/dev/null)" \
     || ! [[ "$answer" =~ ^([0-9]+)\ ([0-9]+)$ ]]; then

@@ -634,6 +634,29 @@ def test_the_tool_cache_s_pythons_count_when_none_on_path_is_new_enough(tmp_path
 
 
 @posix_only
+def test_one_interpreter_under_several_names_is_probed_once(tmp_path: Path) -> None:
+    # python, python3, python3.N (and /bin beside /usr/bin) are often one file: each probe
+    # starts a Python, and the warm path pays for every one of them.
+    log = tmp_path / "probes"
+    real = tmp_path / "real" / "python3.12"
+    real.parent.mkdir()
+    real.write_text(f'#!/bin/sh\necho probed >> "{log}"\necho "3 12"\n', encoding="utf-8")
+    real.chmod(0o755)
+    names = tmp_path / "bin"
+    names.mkdir()
+    for name in ("python3", "python", "python3.12"):
+        (names / name).symlink_to(real)
+    tools = tmp_path / "tools"  # realpath, as every runner has it (coreutils, macOS, Git Bash)
+    tools.mkdir()
+    found_realpath = shutil.which("realpath")
+    assert found_realpath
+    (tools / "realpath").symlink_to(found_realpath)
+    found = find_python([names, tmp_path / "real", tools])
+    assert (found.returncode, found.stdout) == (0, f"{names / 'python3'}\n")
+    assert log.read_text(encoding="utf-8").splitlines() == ["probed"]
+
+
+@posix_only
 def test_without_a_usable_python_it_says_what_it_found(tmp_path: Path) -> None:
     old = fake_python(tmp_path / "a", "python3", "3 9")
     broken = fake_python(tmp_path / "b", "python3", None)

@@ -238,3 +238,15 @@ def test_without_uv_pip_installs_the_lock(
     assert "environment ready in" in printed and "with pip" in printed
     python = output.read_text(encoding="utf-8").removeprefix("python=").strip()
     assert Path(python).is_relative_to(tmp_path / "cache" / "publish-action")
+
+
+def test_the_warm_path_trusts_the_marker_and_the_interpreter(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    python = prepare.venv_python(venv)
+    assert not prepare.is_ready(venv)
+    python.parent.mkdir(parents=True)
+    python.write_text("", encoding="utf-8")
+    assert not prepare.is_ready(venv)  # no marker: an install that did not finish
+    (venv / prepare.READY).touch()
+    assert prepare.is_ready(venv)  # no Python started for it
+    assert not prepare.is_ready(venv, probe=True)  # after a build: it must import
