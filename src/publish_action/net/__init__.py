@@ -3,16 +3,7 @@ the typed `Answer`, the `NetError`s it raises and how they read to a user."""
 
 from publish_action.net.advice import TLS_ADVICE, index_error
 from publish_action.net.answer import Answer, server_message
-from publish_action.net.client import (
-    TRANSIENT_STATUSES,
-    USER_AGENT,
-    Net,
-    NetSettings,
-    default_transient,
-    origin,
-    retry_after,
-    same_origin,
-)
+from publish_action.net.client import USER_AGENT, Net, NetSettings
 from publish_action.net.errors import (
     NetError,
     Stalled,
@@ -20,6 +11,13 @@ from publish_action.net.errors import (
     TlsFailure,
     TooLarge,
     Unreachable,
+)
+from publish_action.net.retry import (
+    TRANSIENT_STATUSES,
+    default_transient,
+    origin,
+    retry_after,
+    same_origin,
 )
 
 __all__ = [

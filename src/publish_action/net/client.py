@@ -15,9 +15,6 @@ credentials.
 
 from __future__ import annotations
 
-import email.utils
-import math
-import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -33,13 +30,18 @@ from publish_action.cancellation import Cancellation, Reason, Stopped
 from publish_action.net.answer import Answer
 from publish_action.net.errors import Stalled, TlsFailure, TooLarge, Unreachable
 from publish_action.net.guard import Guard
+from publish_action.net.retry import (
+    backoff_delays,
+    default_transient,
+    is_transport_error,
+    origin,
+)
 from publish_action.net.tls import is_certificate_failure, trust
+from publish_action.net.trace import amount, describe_failure, request_line, size_text
 from publish_action.net.transport import Transport, proxies_from
 from publish_action.redaction import logged_url
 
 USER_AGENT = f"publish-action/{__version__}"
-TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
-MAX_RETRY_AFTER = 60.0  # longer asks are not waited for: the answer stands
 STALL_AFTER = 2  # consecutive timeouts from one origin
 CHUNK = 1024 * 1024
 
@@ -57,53 +59,6 @@ class NetSettings:
     ca_bundle: Path | None = None
     pool: int = 8
     deadline: float | None = None  # time.monotonic() the whole run must end by
-
-
-def origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or "").lower(), port
-
-
-def same_origin(a: str, b: str) -> bool:
-    return origin(a) == origin(b)
-
-
-def default_transient(answer: Answer) -> float | None:
-    """A delay before retrying a 429/5xx answer (its Retry-After, else back-off), or None."""
-    if answer.status not in TRANSIENT_STATUSES:
-        return None
-    return retry_after(answer.headers, 0.0)
-
-
-def retry_after(
-    headers: httpx.Headers, default: float, *, now: float | None = None
-) -> float | None:
-    """Seconds the server asks us to wait; None when it asks for more than we wait."""
-    value = headers.get("retry-after", "").strip()
-    if not value:
-        return default
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return default
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    if math.isnan(seconds):
-        return default
-    seconds = max(0.0, seconds)
-    return None if seconds > MAX_RETRY_AFTER else seconds
-
-
-def backoff_delays(retries: int, *, base: float = 0.5, cap: float = 8.0) -> list[float]:
-    return [min(cap, base * 2**i) * (0.5 + random.random() / 2) for i in range(retries)]  # noqa: S311
-
-
-def is_transport_error(exc: BaseException) -> bool:
-    # A body that fails to decode is a garbled transfer too (a proxy, a broken gzip).
-    return isinstance(exc, (httpx.TransportError, httpx.DecodingError))
 
 
 class _Breaker:
@@ -198,7 +153,7 @@ class Net:
         self._traced(request, response, len(body), started, what, cut=cut)
         if cut and not truncate:
             raise TooLarge(
-                f"the answer from {url} is larger than {_size(limit)}", url=url, limit=limit
+                f"the answer from {url} is larger than {size_text(limit)}", url=url, limit=limit
             )
         return Answer(
             response.status_code,
@@ -250,9 +205,9 @@ class Net:
         if response.is_redirect and response.headers.get("location"):
             target = str(response.url.join(response.headers["location"]))
             answer += f" (to {logged_url(target)})"
-        read = f"{_amount(size)}{' (cut off)' if cut else ''}"
+        read = f"{amount(size)}{' (cut off)' if cut else ''}"
         self._trace(
-            f"{_request_line(request, what)} → {answer}, {read} in "
+            f"{request_line(request, what)} → {answer}, {read} in "
             f"{time.monotonic() - started:.2f} s"
         )
 
@@ -261,9 +216,9 @@ class Net:
     ) -> None:
         if self._trace is None:
             return
-        why = "the run was stopped" if isinstance(exc, Stopped) else _describe(exc)
+        why = "the run was stopped" if isinstance(exc, Stopped) else describe_failure(exc)
         self._trace(
-            f"{_request_line(request, what)} → no answer ({why}) after "
+            f"{request_line(request, what)} → no answer ({why}) after "
             f"{time.monotonic() - started:.2f} s"
         )
 
@@ -302,7 +257,7 @@ class Net:
                 if last or self._breaker.tripped(url, kind):
                     if self._breaker.tripped(url, kind):
                         raise self._stalled(url) from exc
-                    reason = _describe(exc)
+                    reason = describe_failure(exc)
                     raise Unreachable(
                         f"no answer from {url} after {index + 1} attempt(s): {reason}",
                         url=url,
@@ -310,7 +265,7 @@ class Net:
                         timed_out=timed_out,
                         reason=reason,
                     ) from exc
-                self._pause(delays[index], _describe(exc), on_retry)
+                self._pause(delays[index], describe_failure(exc), on_retry)
                 continue
             self._breaker.record(url, kind, timed_out=False)
             wait = None if last else transient(answer_of(result))
@@ -361,29 +316,6 @@ class Net:
         )
 
 
-def _amount(count: float) -> str:
-    """A number of bytes as a log line shows it: 512 B, 1.1 KB, 12.3 MB."""
-    for unit in ("B", "KB", "MB"):
-        if count < 1000:
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1000
-    return f"{count:.1f} GB"
-
-
-def _request_line(request: httpx.Request, what: str) -> str:
-    """`POST https://host/legacy/ (x.whl, 1.2 MB)`: never a header, never a query value."""
-    sent = request.headers.get("content-length", "")
-    carried = [what] if what else []
-    if sent.isdigit() and int(sent):
-        carried.append(_amount(int(sent)))
-    detail = f" ({', '.join(carried)})" if carried else ""
-    return f"{request.method} {logged_url(str(request.url))}{detail}"
-
-
-def _size(count: int) -> str:
-    return f"{count // (1024 * 1024)} MiB" if count >= 1024 * 1024 else f"{count} bytes"
-
-
 def _basic(auth: tuple[str, str] | None) -> httpx.BasicAuth | None:
     return None if auth is None else httpx.BasicAuth(*auth)
 
@@ -400,30 +332,10 @@ def _read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
     return b"".join(chunks), False
 
 
-def _describe(exc: BaseException) -> str:
-    """What went wrong in words, not an exception's repr: "connection refused"."""
-    import socket
-
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(current, ConnectionResetError):
-            return "connection reset by the server"
-        if isinstance(current, socket.gaierror):
-            return "its host name could not be resolved"
-        current = current.__cause__ or current.__context__
-    text = str(exc).strip()
-    name = type(exc).__name__
-    return f"{name}: {text}" if text else name
-
-
 def _tls_failure(url: str, exc: BaseException) -> TlsFailure:
     host = urlsplit(url).hostname or url
     return TlsFailure(
-        f"the TLS certificate of {host} could not be verified ({_describe(exc)})",
+        f"the TLS certificate of {host} could not be verified ({describe_failure(exc)})",
         url=url,
         host=host,
     )

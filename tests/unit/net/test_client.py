@@ -9,7 +9,6 @@ of a small loopback server.
 
 from __future__ import annotations
 
-import email.utils
 import re
 import time
 
@@ -17,7 +16,7 @@ import httpx
 import pytest
 
 from publish_action.cancellation import Reason, Stopped
-from publish_action.net import Net, NetSettings, Stalled, retry_after
+from publish_action.net import Net, NetSettings, Stalled
 from tests.support.fault_proxy import FaultProxy, Rule, Stall
 
 
@@ -53,19 +52,6 @@ def test_transient_answers_are_retried_with_retry_after(upstream: str) -> None:
                 fault.url, limit=10_000, on_retry=lambda why, delay: retried.append(why)
             )
     assert answer.status == 200 and retried == ["HTTP 503", "HTTP 503"]
-
-
-def test_retry_after_in_seconds_and_as_an_http_date() -> None:
-    headers = httpx.Headers
-    assert retry_after(headers({"Retry-After": "7"}), 1.0) == 7.0
-    later = email.utils.formatdate(1_000_030, usegmt=True)
-    assert retry_after(headers({"Retry-After": later}), 1.0, now=1_000_000) == pytest.approx(30)
-    past = email.utils.formatdate(999_000, usegmt=True)
-    assert retry_after(headers({"Retry-After": past}), 1.0, now=1_000_000) == 0.0
-    assert retry_after(headers({"Retry-After": "3600"}), 1.0) is None  # not waited for
-    assert retry_after(headers({"Retry-After": "soon"}), 1.5) == 1.5
-    assert retry_after(headers({}), 2.0) == 2.0
-    assert retry_after(headers({"Retry-After": "nan"}), 2.0) == 2.0
 
 
 def test_the_trace_tells_each_request_and_its_answer_and_never_a_secret(proxy: FaultProxy) -> None:
