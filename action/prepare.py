@@ -333,6 +333,11 @@ def uv_environment(cache: Path) -> dict[str, str]:
     return env
 
 
+def exactly_the_lock(lock: Path) -> list[str]:
+    """What pip and uv are told alike: these hashes, nothing resolved, wheels only."""
+    return ["--require-hashes", "--no-deps", "--only-binary", ":all:", "-r", str(lock)]
+
+
 def install_with_uv(uv: Path, venv: Path, lock: Path, cache: Path) -> None:
     env = uv_environment(cache)
     made = run_quiet(
@@ -350,12 +355,7 @@ def install_with_uv(uv: Path, venv: Path, lock: Path, cache: Path) -> None:
             "--no-config",
             "--python",
             str(venv_python(venv)),
-            "--require-hashes",
-            "--no-deps",
-            "--only-binary",
-            ":all:",
-            "-r",
-            str(lock),
+            *exactly_the_lock(lock),
         ],
         env=env,
         timeout=STEP_TIMEOUT,
@@ -383,12 +383,7 @@ def install_with_pip(venv: Path, lock: Path) -> None:
             "--progress-bar",
             "off",
             "--no-compile",
-            "--require-hashes",
-            "--no-deps",
-            "--only-binary",
-            ":all:",
-            "-r",
-            str(lock),
+            *exactly_the_lock(lock),
         ],
         timeout=STEP_TIMEOUT,
     )
