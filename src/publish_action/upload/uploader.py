@@ -8,18 +8,15 @@ decides that a file "already exists".
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from publish_action.acceptance import metadata_version_advice
 from publish_action.cancellation import Stopped
 from publish_action.credentials import with_renewal
 from publish_action.errors import (
-    AuthError,
     DistributionError,
     IndexError_,
     MismatchError,
@@ -40,6 +37,7 @@ from publish_action.redaction import display_url
 from publish_action.reporting.results import FileOutcome, Status
 from publish_action.upload.form import form_fields
 from publish_action.upload.multipart import ContentChanged, MultipartBody
+from publish_action.upload.refusal import refusal
 
 if TYPE_CHECKING:
     from publish_action.credentials import CredentialSource
@@ -157,7 +155,15 @@ class Uploader:
             return self._after_unknown_fate(
                 step, flight, None, message=f"HTTP {answer.status}: {message}"
             )
-        raise self._refusal(dist, answer.status, message)
+        raise refusal(
+            dist,
+            answer.status,
+            message,
+            where=display_url(self._url),
+            facts=self._profile.facts,
+            sent=self._credentials.describe(),
+            checks=self._index is not None,
+        )
 
     def _post_following_redirects(self, dist: Distribution, flight: Flight) -> Answer:
         url = self._url
@@ -305,36 +311,6 @@ class Uploader:
                 + rerun_note(self._index is not None),
             )
         return UploadResult(FileOutcome.of(step.dist, Status.FAILED, seconds, error.message), error)
-
-    def _refusal(self, dist: Distribution, status: int, message: str) -> PublishError:
-        where = display_url(self._url)
-        if status in (401, 403):
-            facts = self._profile.facts
-            return AuthError(
-                f"{where} refused the upload of {dist.filename}: HTTP {status} ({message})",
-                advice=f"{facts.name} expects {facts.users.convention}; this run sent "
-                f"{self._credentials.describe()}"
-                + (
-                    "; HTTP 403 can also mean the account may not upload to this project"
-                    if status == 403
-                    else ""
-                ),
-            )
-        advice = {
-            405: "'repository-url' looks like a read-only (simple index) URL; use the upload "
-            "endpoint",
-            413: "the file is larger than the index accepts; on PyPI, ask for a file size "
-            "limit increase (https://pypi.org/help/#file-size-limit)",
-        }.get(
-            status,
-            "the index's message above says why; fix the distribution or the "
-            f"index settings and re-run ({rerun_note(self._index is not None)})",
-        )
-        if re.search(r"metadata[ _-]?version|supported versions are", message, re.I):
-            advice = f"{metadata_version_advice(dist)}; {advice}"
-        return IndexError_(
-            f"{where} refused {dist.filename}: HTTP {status} ({message})", advice=advice
-        )
 
 
 def _transient(answer: Answer) -> float | None:
