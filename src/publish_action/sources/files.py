@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publish_action.distributions.names import is_distribution_name
 from publish_action.errors import InputError
 from publish_action.redaction import printable
 
@@ -102,6 +101,10 @@ def _is_glob(argument: str) -> bool:
 
 
 def _kind(path: Path) -> str:
+    # Imported here: importing `distributions` loads packaging's metadata parser, which
+    # `--help` and input errors never need (0.1 s of start-up).
+    from publish_action.distributions.names import is_distribution_name
+
     name = path.name
     if is_distribution_name(name):
         return "distribution"  # a folder or a link named so is refused by discovery
