@@ -92,6 +92,15 @@ def is_ready(venv: Path, *, probe: bool = False) -> bool:
         return False
 
 
+_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
+
+
+def tail(output: str, limit: int) -> str:
+    """The end of an installer's output for the job log, with any user:password@ in a URL
+    (an index URL from PIP_INDEX_URL may carry them) replaced."""
+    return _USERINFO.sub("***@", output.strip()[-limit:])
+
+
 def run_quiet(argv: Sequence[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # type: ignore[call-overload, no-any-return]
         list(argv), capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL, **kwargs
@@ -273,7 +282,7 @@ def fetch_with_pip(bootstrap: Path, folder: Path) -> Path:
     )
     wheels = sorted(folder.glob("uv-*.whl"))
     if done.returncode or not wheels:
-        raise SetupError(f"pip could not fetch uv: {done.stderr.strip()[-500:]}")
+        raise SetupError(f"pip could not fetch uv: {tail(done.stderr, 500)}")
     return wheels[0]
 
 
@@ -346,7 +355,7 @@ def install_with_uv(uv: Path, venv: Path, lock: Path, cache: Path) -> None:
         timeout=STEP_TIMEOUT,
     )
     if made.returncode:
-        raise SetupError(f"uv venv failed: {made.stderr.strip()[-1000:]}")
+        raise SetupError(f"uv venv failed: {tail(made.stderr, 1000)}")
     installed = run_quiet(
         [
             str(uv),
@@ -361,7 +370,7 @@ def install_with_uv(uv: Path, venv: Path, lock: Path, cache: Path) -> None:
         timeout=STEP_TIMEOUT,
     )
     if installed.returncode:
-        raise SetupError(f"uv pip install failed: {installed.stderr.strip()[-2000:]}")
+        raise SetupError(f"uv pip install failed: {tail(installed.stderr, 2000)}")
 
 
 def install_with_pip(venv: Path, lock: Path) -> None:
@@ -388,7 +397,7 @@ def install_with_pip(venv: Path, lock: Path) -> None:
         timeout=STEP_TIMEOUT,
     )
     if installed.returncode:
-        raise SetupError(f"pip install failed: {installed.stderr.strip()[-2000:]}")
+        raise SetupError(f"pip install failed: {tail(installed.stderr, 2000)}")
 
 
 def build(venv: Path, lock: Path, bootstrap: Path, cache: Path) -> str:

@@ -250,3 +250,11 @@ def test_the_warm_path_trusts_the_marker_and_the_interpreter(tmp_path: Path) -> 
     (venv / prepare.READY).touch()
     assert prepare.is_ready(venv)  # no Python started for it
     assert not prepare.is_ready(venv, probe=True)  # after a build: it must import
+
+
+def test_installer_output_in_the_log_has_no_credentials_from_an_index_url() -> None:
+    output = "ERROR: 401 for https://ci:s3cret@mirror.example/simple/httpx/\n"
+    shown = prepare.tail(output, 2000)
+    assert "s3cret" not in shown and "ci:" not in shown
+    assert shown == "ERROR: 401 for https://***@mirror.example/simple/httpx/"
+    assert prepare.tail("x" * 50 + "end", 3) == "end"
