@@ -12,6 +12,10 @@ set -uo pipefail
 
 posix_path() { if command -v cygpath >/dev/null 2>&1; then cygpath -u "$1"; else printf '%s\n' "$1"; fi; }
 
+PROBE='import sys
+from importlib.util import find_spec
+if find_spec("venv") and find_spec("ensurepip"):
+    print("%d %d" % sys.version_info[:2])'
 best="" best_version=0
 found=()
 seen=$'\n'
@@ -25,8 +29,9 @@ consider() {
   real="$(realpath "$candidate" 2>/dev/null)" || real=$candidate
   case "$seen" in *$'\n'"$real"$'\n'*) return 0 ;; esac
   seen+="$real"$'\n'
-  # -I: the job's PYTHONPATH, PYTHONHOME and user site cannot change the answer.
-  if ! answer="$("$candidate" -I -c 'import sys, venv, ensurepip; print("%d %d" % sys.version_info[:2])' 2>/dev/null)" \
+  # -I: the job's PYTHONPATH, PYTHONHOME and user site cannot change the answer. -S and
+  # find_spec: the modules are looked up, not imported (a third of the time: ~15 ms, not ~50).
+  if ! answer="$("$candidate" -I -S -c "$PROBE" 2>/dev/null)" \
     || ! [[ "$answer" =~ ^([0-9]+)\ ([0-9]+)$ ]]; then
     found+=("$candidate (no venv/ensurepip module, or not a working Python)")
     return 0

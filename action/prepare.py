@@ -2,7 +2,7 @@
 
 Run by action.yml's first step with the runner's Python (3.10+, standard library only):
 
-    python -I action/prepare.py --lock requirements/runtime.txt \
+    python -I -S action/prepare.py --lock requirements/runtime.txt \
         --bootstrap requirements/bootstrap.txt --tool-cache "$RUNNER_TOOL_CACHE" \
         --temp "$RUNNER_TEMP" --output "$GITHUB_OUTPUT"
 
@@ -27,26 +27,26 @@ is exactly the lock of the action version the workflow pinned.
 
 from __future__ import annotations
 
+# Only what the warm path needs is imported here: it runs before every publish, and the
+# modules for fetching and installing (http.client, ssl, zipfile, subprocess, ...) cost a
+# Python start-up's worth of time. The cold path imports them where it uses them.
 import argparse
-import configparser
 import hashlib
-import html
-import http.client
-import json
 import os
 import platform
 import re
-import shutil
-import ssl
-import subprocess
+import struct
 import sys
-import tempfile
 import time
-import urllib.parse
-import urllib.request
-import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    import http.client
+    import ssl
+    import subprocess
 
 READY = ".publish-action-ready"
 FETCH_TIMEOUT = 60.0
@@ -102,6 +102,8 @@ def tail(output: str, limit: int) -> str:
 
 
 def run_quiet(argv: Sequence[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    import subprocess
+
     return subprocess.run(  # type: ignore[call-overload, no-any-return]
         list(argv), capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL, **kwargs
     )
@@ -142,6 +144,8 @@ def uv_binary_name() -> str:
 
 def find_uv(cache: Path, version: str) -> Path | None:
     """A uv already here: on PATH (any recent one), or the one an earlier job fetched."""
+    import shutil
+
     on_path = shutil.which("uv")
     if on_path and run_quiet([on_path, "--version"], timeout=30).returncode == 0:
         return Path(on_path)
@@ -152,6 +156,8 @@ def find_uv(cache: Path, version: str) -> Path | None:
 def plain_index() -> str | None:
     """The index to fetch uv's wheel from directly, or None when pip should (its config may
     name another index, credentials, a proxy or certificates that only pip reads)."""
+    import urllib.parse
+
     url = os.environ.get("PIP_INDEX_URL")
     if url is None:
         if pip_config_files():
@@ -182,6 +188,8 @@ def pip_config_files() -> list[Path]:
 
 
 def _configures_anything(path: Path) -> bool:
+    import configparser
+
     parser = configparser.ConfigParser()
     try:
         parser.read(path, encoding="utf-8")
@@ -191,12 +199,17 @@ def _configures_anything(path: Path) -> bool:
 
 
 def ssl_context() -> ssl.SSLContext:
+    import ssl
+
     cafile = os.environ.get("PIP_CERT") or os.environ.get("SSL_CERT_FILE")
     return ssl.create_default_context(cafile=cafile or None)
 
 
 def open_url(url: str, accept: str = "*/*") -> http.client.HTTPResponse:
     """An HTTP(S) answer (never file: or another scheme a crafted page could name)."""
+    import urllib.parse
+    import urllib.request
+
     if urllib.parse.urlsplit(url).scheme not in ("https", "http"):
         raise SetupError(f"refusing to fetch {url}: not an HTTP(S) address")
     request = urllib.request.Request(url, headers={"Accept": accept})  # noqa: S310 (checked)
@@ -206,9 +219,13 @@ def open_url(url: str, accept: str = "*/*") -> http.client.HTTPResponse:
     return answer
 
 
-def fetch_direct(index: str, version: str, hashes: frozenset[str], folder: Path) -> Path:
+def fetch_direct(
+    index: str, version: str, hashes: frozenset[str], folder: Path, tap: MemberTap | None = None
+) -> Path:
     """uv's wheel for this machine, from the index's project page (PEP 691 JSON or PEP 503
     HTML), checked against `hashes`: the lock, not the page or the transport, is trusted."""
+    import urllib.parse
+
     tags = wheel_platforms()
     if not tags:
         raise SetupError(f"no uv wheel is known for {sys.platform}/{platform.machine()}")
@@ -222,7 +239,7 @@ def fetch_direct(index: str, version: str, hashes: frozenset[str], folder: Path)
         for name, url, sha256 in files:
             wanted = name.startswith(prefix) and name.endswith(".whl")
             if wanted and tag in name.split("-")[-1] and sha256 in hashes:
-                return download(urllib.parse.urljoin(page_url, url), name, hashes, folder)
+                return download(urllib.parse.urljoin(page_url, url), name, hashes, folder, tap)
     raise SetupError(f"{page_url} lists no uv {version} wheel for {', '.join(tags)}")
 
 
@@ -231,6 +248,10 @@ _ANCHOR = re.compile(r"<a\s[^>]*href=\"([^\"]+)\"[^>]*>([^<]+)</a>", re.IGNORECA
 
 def listed_files(page: str, content_type: str) -> list[tuple[str, str, str]]:
     """(file name, URL, sha256) of each file a project page lists with a sha256."""
+    import html
+    import json
+    import urllib.parse
+
     if "json" in content_type:
         return [
             (entry["filename"], entry["url"], entry.get("hashes", {}).get("sha256", ""))
@@ -245,16 +266,125 @@ def listed_files(page: str, content_type: str) -> list[tuple[str, str, str]]:
     return found
 
 
-def download(url: str, name: str, hashes: frozenset[str], folder: Path) -> Path:
+def download(
+    url: str, name: str, hashes: frozenset[str], folder: Path, tap: MemberTap | None = None
+) -> Path:
+    """`url` saved as `folder/name`, refused unless its sha256 is one of `hashes`; `tap` sees
+    every byte on the way (it is the caller's to trust only once this returns)."""
     target = folder / name
     digest = hashlib.sha256()
     with open_url(url) as answer, target.open("wb") as out:
         while chunk := answer.read(1 << 20):
             digest.update(chunk)
             out.write(chunk)
+            if tap is not None:
+                tap.feed(chunk)
+    if tap is not None:
+        tap.end()
     if digest.hexdigest() not in hashes:
         raise SetupError(f"{name} from {url} does not match requirements/bootstrap.txt's hashes")
     return target
+
+
+class MemberTap:
+    """One member of a zip, written to `target` while the zip streams past, so that uv's
+    binary is out when its download ends (extracting it from the finished wheel took another
+    quarter of a second for its 38 MB). It reads only the local file headers, so any layout
+    it does not expect (sizes in a data descriptor, another compression, the member missing,
+    a CRC or size mismatch) leaves `complete` False and the caller extracts from the file."""
+
+    # signature, version, flags, method, time, date, crc32, compressed and plain size,
+    # name and extra field length (APPNOTE.TXT 4.3.7)
+    _HEADER = struct.Struct("<4s5H3I2H")
+
+    def __init__(self, member: str, target: Path) -> None:
+        self.member, self.target = member, target
+        self.complete = False
+        self._stopped = False
+        self._buffer = bytearray()
+        self._skip = 0  # bytes of another member still to pass over
+        self._left = 0  # compressed bytes of the member still to come
+        self._out: BinaryIO | None = None
+        self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+        self._method = 0
+        self._crc = self._size = self._want_crc = self._want_size = 0
+
+    def feed(self, chunk: bytes) -> None:
+        if self._stopped:
+            return
+        self._buffer += chunk
+        try:
+            self._advance()
+        except (OSError, zlib.error):
+            self._stop(complete=False)
+
+    def end(self) -> None:
+        """The stream is over: a member not written out by now never will be."""
+        self._stop(complete=False)
+
+    def _advance(self) -> None:
+        while not self._stopped:
+            if self._skip:
+                passed = min(self._skip, len(self._buffer))
+                del self._buffer[:passed]
+                self._skip -= passed
+                if self._skip:
+                    return
+            elif self._out is not None:
+                if not self._take(self._out):
+                    return
+            elif not self._header():
+                return
+
+    def _header(self) -> bool:
+        """Reads the next local header; False when more bytes are needed or it stopped."""
+        size = self._HEADER.size
+        if len(self._buffer) < size:
+            return False
+        magic, _, flags, method, _, _, crc, packed, plain, name_len, extra_len = (
+            self._HEADER.unpack_from(self._buffer)
+        )
+        if magic != b"PK\x03\x04" or flags & 0x08 or 0xFFFFFFFF in (packed, plain):
+            self._stop(complete=False)  # the central directory, a data descriptor or zip64
+            return False
+        if len(self._buffer) < size + name_len + extra_len:
+            return False
+        name = bytes(self._buffer[size : size + name_len]).decode("utf-8", "replace")
+        del self._buffer[: size + name_len + extra_len]
+        if name != self.member:
+            self._skip = packed
+            return True
+        if method not in (0, 8):
+            self._stop(complete=False)
+            return False
+        self._method, self._left, self._want_crc, self._want_size = method, packed, crc, plain
+        self._out = self.target.open("wb")
+        return True
+
+    def _take(self, out: BinaryIO) -> bool:
+        """Writes out what has arrived of the member; False while more of it is to come."""
+        piece = bytes(self._buffer[: self._left])
+        del self._buffer[: len(piece)]
+        self._left -= len(piece)
+        data = self._inflate.decompress(piece) if self._method == 8 else piece
+        if not self._left and self._method == 8:
+            data += self._inflate.flush()
+        self._crc = zlib.crc32(data, self._crc)
+        self._size += len(data)
+        out.write(data)
+        if self._left:
+            return False
+        whole = self._method == 0 or self._inflate.eof
+        self._stop(complete=whole and (self._crc, self._size) == (self._want_crc, self._want_size))
+        return False
+
+    def _stop(self, *, complete: bool) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self.complete = complete
+        if self._out is not None:
+            self._out.close()
 
 
 def fetch_with_pip(bootstrap: Path, folder: Path) -> Path:
@@ -288,38 +418,59 @@ def fetch_with_pip(bootstrap: Path, folder: Path) -> Path:
 
 def extract_uv(wheel: Path, version: str, cache: Path) -> Path:
     """Only the binary of the wheel, kept in the cache under its version."""
-    member = f"uv-{version}.data/scripts/{uv_binary_name()}"
-    home = cache / f"uv-{version}"
-    home.mkdir(parents=True, exist_ok=True)
-    final = home / uv_binary_name()
-    partial = home / f".{uv_binary_name()}.{os.getpid()}"
+    import shutil
+    import zipfile
+
+    partial = uv_home(cache, version) / f".{uv_binary_name()}.{os.getpid()}"
     with (
         zipfile.ZipFile(wheel) as archive,
-        archive.open(member) as source,
+        archive.open(uv_member(version)) as source,
         partial.open("wb") as out,
     ):
         shutil.copyfileobj(source, out, 1 << 20)
-    partial.chmod(0o755)
-    os.replace(partial, final)
+    return keep_uv(partial, version, cache)
+
+
+def uv_member(version: str) -> str:
+    return f"uv-{version}.data/scripts/{uv_binary_name()}"
+
+
+def uv_home(cache: Path, version: str) -> Path:
+    home = cache / f"uv-{version}"
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def keep_uv(binary: Path, version: str, cache: Path) -> Path:
+    """`binary` (checked: from a wheel that matched the lock) made uv of the cache."""
+    final = uv_home(cache, version) / uv_binary_name()
+    binary.chmod(0o755)
+    os.replace(binary, final)
     return final
 
 
 def obtain_uv(cache: Path, bootstrap: Path, scratch: Path) -> Path | None:
     """uv, found or fetched; None (with the reason logged) when pip must install instead."""
+    import zipfile
+
     version, hashes = pinned_uv(bootstrap)
     found = find_uv(cache, version)
     if found is not None:
         return found
     index = plain_index()
+    tap = MemberTap(uv_member(version), scratch / f"streamed-{uv_binary_name()}")
     try:
         if index is not None:
             try:
-                wheel = fetch_direct(index, version, hashes, scratch)
+                wheel = fetch_direct(index, version, hashes, scratch, tap)
             except (OSError, ValueError, KeyError, SetupError) as exc:
                 log(f"fetching uv from {index} failed ({exc}); trying with pip")
+                tap.complete = False
                 wheel = fetch_with_pip(bootstrap, scratch)
         else:
             wheel = fetch_with_pip(bootstrap, scratch)
+        if tap.complete:  # written while the download ran, and the wheel matched the lock
+            return keep_uv(tap.target, version, cache)
         return extract_uv(wheel, version, cache)
     except (OSError, zipfile.BadZipFile, KeyError, SetupError) as exc:
         log(f"no uv ({exc}); installing with pip instead")
@@ -403,6 +554,9 @@ def install_with_pip(venv: Path, lock: Path) -> None:
 def build(venv: Path, lock: Path, bootstrap: Path, cache: Path) -> str:
     """Build in a scratch folder, then rename into place: a rename never merges into a
     folder another job has just put there. Returns how it was installed."""
+    import shutil
+    import tempfile
+
     scratch = Path(tempfile.mkdtemp(prefix="tmp-", dir=cache))
     try:
         staged = scratch / "venv"

@@ -204,9 +204,16 @@ class _Handler(SimpleHTTPRequestHandler):
         pass  # the link proxy logs every request with its timings
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: uv opens ~35 connections at once, and the
+    # connections beyond the backlog lose their handshake and wait for TCP's retransmissions
+    # (0.2 s, then 0.4, 0.8, ... and 1 s for a dropped SYN). A CDN accepts them all.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 def _serve(root: str) -> int:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=root))
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), partial(_Handler, directory=root))
     link._exit_with_parent()
     print(f"listening {server.server_address[1]}", flush=True)
     server.serve_forever()

@@ -149,6 +149,122 @@ def test_fetch_direct_checks_the_hash_and_keeps_only_the_binary(
         prepare.fetch_direct(index, VERSION, frozenset({"0" * 64}), tmp_path)
 
 
+def zip_of(members: dict[str, bytes], compression: int, *, seekable: bool = True) -> bytes:
+    """A zip as zipfile writes it; `seekable=False` writes to a pipe-like stream, which puts
+    the sizes in a data descriptor after each member instead of its local header."""
+    buffer = io.BytesIO()
+    target: io.BytesIO | Unseekable = buffer if seekable else Unseekable(buffer)
+    with zipfile.ZipFile(target, "w", compression=compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+class Unseekable(io.RawIOBase):
+    def __init__(self, inner: io.BytesIO) -> None:
+        self.inner = inner
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        return self.inner.write(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def tapped(archive: bytes, member: str, target: Path, chunk: int) -> prepare.MemberTap:
+    tap = prepare.MemberTap(member, target)
+    for start in range(0, len(archive), chunk):
+        tap.feed(archive[start : start + chunk])
+    tap.end()
+    return tap
+
+
+BINARY = bytes(range(256)) * 4000 + os.urandom(50_000)  # compressible and not
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+@pytest.mark.parametrize("chunk", [1, 7, 4096, 1 << 20])
+def test_the_member_is_written_out_while_the_zip_streams_past(
+    tmp_path: Path, compression: int, chunk: int
+) -> None:
+    members = {"uv/__init__.py": b"x" * 300, "bin/uv": BINARY, "RECORD": b"r" * 50}
+    if chunk == 1:
+        members["bin/uv"] = BINARY[:3000]  # a byte at a time: keep it short
+    archive = zip_of(members, compression)
+    tap = tapped(archive, "bin/uv", tmp_path / "uv", chunk)
+    assert tap.complete
+    assert (tmp_path / "uv").read_bytes() == members["bin/uv"]
+
+
+def test_a_layout_the_tap_does_not_expect_leaves_it_incomplete(tmp_path: Path) -> None:
+    members = {"a": b"a" * 100, "bin/uv": BINARY}
+    # Sizes in a data descriptor (a zip written to a pipe): the local header cannot say where
+    # the member ends, so the caller reads the finished file instead.
+    described = zip_of(members, zipfile.ZIP_DEFLATED, seekable=False)
+    assert not tapped(described, "bin/uv", tmp_path / "1", 4096).complete
+    good = zip_of(members, zipfile.ZIP_DEFLATED)
+    assert not tapped(good, "bin/uvx", tmp_path / "2", 4096).complete  # not in the zip
+    assert not tapped(good[:-5000], "bin/uv", tmp_path / "3", 4096).complete  # cut short
+    assert not tapped(b"not a zip at all" * 10, "bin/uv", tmp_path / "4", 4096).complete
+    # One flipped byte inside the member's data: the CRC (or the deflate stream) catches it.
+    at = good.index(b"bin/uv") + 200
+    flipped = good[:at] + bytes([good[at] ^ 0xFF]) + good[at + 1 :]
+    assert not tapped(flipped, "bin/uv", tmp_path / "5", 4096).complete
+
+
+def test_the_streamed_binary_is_kept_only_after_the_wheel_matched_the_lock(
+    static: Callable[[dict[str, Route]], Static],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    name = f"uv-{VERSION}-py3-none-manylinux_2_17_x86_64.whl"
+    body = zip_of(
+        {f"uv-{VERSION}.data/scripts/{prepare.uv_binary_name()}": BINARY},
+        zipfile.ZIP_DEFLATED,
+    )
+    page = {"files": [{"filename": name, "url": name, "hashes": {"sha256": "0" * 64}}]}
+    digest = hashlib.sha256(body).hexdigest()
+    server = static(
+        {
+            "/simple/uv/": (
+                200,
+                {"Content-Type": "application/vnd.pypi.simple.v1+json"},
+                json.dumps(page).replace("0" * 64, digest).encode(),
+            ),
+            f"/simple/uv/{name}": (200, {}, body),
+        }
+    )
+    monkeypatch.setattr(prepare, "wheel_platforms", lambda: ("manylinux_2_17_x86_64",))
+    monkeypatch.setattr(prepare, "find_uv", lambda cache, version: None)
+    monkeypatch.setattr(prepare, "plain_index", lambda: f"{server.url}/simple/")
+    bootstrap = tmp_path / "bootstrap.txt"
+    cache, scratch = tmp_path / "cache", tmp_path / "scratch"
+    scratch.mkdir()
+
+    def no_second_read(*args: object) -> Path:
+        raise AssertionError("the binary was extracted again from the finished wheel")
+
+    monkeypatch.setattr(prepare, "extract_uv", no_second_read)
+    bootstrap.write_text(f"uv=={VERSION} --hash=sha256:{digest}\n", encoding="utf-8")
+    uv = prepare.obtain_uv(cache, bootstrap, scratch)
+    assert uv == cache / f"uv-{VERSION}" / prepare.uv_binary_name()
+    assert uv.read_bytes() == BINARY
+
+    # The same bytes under a lock that does not hold their hash: nothing is kept.
+    other = tmp_path / "other-cache"
+    bootstrap.write_text(f"uv=={VERSION} --hash=sha256:{'1' * 64}\n", encoding="utf-8")
+
+    def pip_cannot_either(*args: object) -> Path:
+        raise prepare.SetupError("pip could not fetch uv")
+
+    monkeypatch.setattr(prepare, "fetch_with_pip", pip_cannot_either)
+    assert prepare.obtain_uv(other, bootstrap, scratch) is None
+    assert not (other / f"uv-{VERSION}").exists()
+
+
 def test_a_pep503_html_page_is_read_too() -> None:
     page = (
         '<html><body><a href="../../files/uv-0.13.9-py3-none-win_amd64.whl#sha256=ab&amp;x">'
