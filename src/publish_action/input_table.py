@@ -76,7 +76,7 @@ INPUTS: tuple[InputSpec, ...] = (
     ),
     InputSpec(
         "print-hash",
-        "true",
+        "false",
         "print sha256, blake2b-256 and md5 of each file",
         deprecated="print_hash",
     ),
