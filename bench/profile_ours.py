@@ -74,6 +74,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    tools.ensure_ours(log=run.log)
     name = "many-small" if args.scenario == "rerun-small" else args.scenario
     gen = distgen.ensure(distgen.scenarios()[name], BENCH / ".cache" / "full", log=run.log)
     profiles = BENCH / ".cache" / "profiles"

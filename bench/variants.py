@@ -49,6 +49,8 @@ def main() -> int:
     )
     args = parser.parse_args()
     run.LINK = args.link
+    run.tools.ensure_tools(log=run.log)
+    run.tools.ensure_ours(log=run.log)
 
     name = "many-small" if args.scenario == "rerun-small" else args.scenario
     cache = BENCH / ".cache" / ("quick" if args.quick else "full")

@@ -69,11 +69,10 @@ def _all(dist: Distribution) -> Iterator[tuple[str, str, bool]]:
             else markup
         )
         yield "Description", f"{failure.describe()}; {fix}", False
-    version = trove.list_version()
     for found in trove.check(meta.get("classifiers", [])):
         text = found.describe()
         if found.verdict is trove.Verdict.UNKNOWN:
-            text += f"; checked against trove-classifiers {version}"
+            text += f"; checked against trove-classifiers {trove.list_version()}"
         yield "Classifier", text, found.verdict is trove.Verdict.PRIVATE
     yield from _version(dist)
     yield from _file_name(dist)

@@ -374,3 +374,45 @@ def test_installer_output_in_the_log_has_no_credentials_from_an_index_url() -> N
     assert "s3cret" not in shown and "ci:" not in shown
     assert shown == "ERROR: 401 for https://***@mirror.example/simple/httpx/"
     assert prepare.tail("x" * 50 + "end", 3) == "end"
+
+
+def fake_action(folder: Path, body: str = "print('engine')\n") -> Path:
+    (folder / "src" / "pkg").mkdir(parents=True)
+    (folder / "entrypoint.py").write_text("import sys\n", encoding="utf-8")
+    (folder / "src" / "pkg" / "__init__.py").write_text(body, encoding="utf-8")
+    (folder / "src" / "pkg" / "README.txt").write_text("not code", encoding="utf-8")
+    return folder
+
+
+def test_the_action_s_code_is_kept_compiled_under_a_key_of_its_content(tmp_path: Path) -> None:
+    action = fake_action(tmp_path / "action")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    entry = prepare.EngineCopy(action, cache).start().entrypoint()
+    home = entry.parent
+    assert entry == home / "entrypoint.py" and home.parent == cache
+    assert (home / "src" / "pkg" / "__init__.py").read_bytes() == (
+        action / "src" / "pkg" / "__init__.py"
+    ).read_bytes()
+    assert list((home / "src" / "pkg" / "__pycache__").glob("__init__.*.pyc"))
+    assert not (home / "src" / "pkg" / "README.txt").exists()  # only the code
+    assert [p.name for p in cache.iterdir()] == [home.name]  # no scratch left behind
+    # The next job, with a fresh checkout of the same code: found, nothing compiled.
+    again = fake_action(tmp_path / "next-job")
+    copy = prepare.EngineCopy(again, cache)
+    assert copy.home == home
+    assert copy.start().entrypoint() == entry
+    # Another version of the action: another copy.
+    other = fake_action(tmp_path / "other", body="print('changed')\n")
+    assert prepare.EngineCopy(other, cache).home != home
+
+
+def test_code_that_does_not_compile_runs_from_the_checkout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    action = fake_action(tmp_path / "action", body="def broken(:\n")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    assert prepare.EngineCopy(action, cache).start().entrypoint() == action / "entrypoint.py"
+    assert "runs from its checkout (compileall failed)" in capsys.readouterr().out
+    assert list(cache.iterdir()) == []

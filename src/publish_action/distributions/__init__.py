@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from publish_action.distributions.discover import Discovery, discover, discover_files
-    from publish_action.distributions.inspect import inspect
+    from publish_action.distributions.inspection import inspect
     from publish_action.distributions.model import Distribution
 
 __all__ = ["Discovery", "Distribution", "discover", "discover_files", "inspect"]
@@ -25,7 +25,7 @@ _WHERE = {
     "Discovery": "discover",
     "discover": "discover",
     "discover_files": "discover",
-    "inspect": "inspect",
+    "inspect": "inspection",
     "Distribution": "model",
 }
 
@@ -33,6 +33,9 @@ _WHERE = {
 def __getattr__(name: str) -> Any:  # noqa: ANN401 - PEP 562: whatever the name is
     if name not in _WHERE:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    globals()[name] = value
-    return value
+    module = importlib.import_module(f"{__name__}.{_WHERE[name]}")
+    # Every name of that module at once: one import, whichever name comes first.
+    for other, where in _WHERE.items():
+        if where == _WHERE[name]:
+            globals()[other] = getattr(module, other)
+    return globals()[name]

@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
+from functools import cache, lru_cache
 
 PRIVATE_PREFIX = "private ::"  # compared case-insensitively, as the classifier's convention
 
@@ -46,8 +46,10 @@ class Finding:
         return f"{self.classifier!r} is not a trove classifier{hint}"
 
 
+@cache
 def list_version() -> str:
-    """The trove-classifiers release checked against: PyPI may know newer classifiers."""
+    """The trove-classifiers release checked against: PyPI may know newer classifiers. (Asked
+    once: importlib.metadata searches sys.path for it, a millisecond each time.)"""
     from importlib.metadata import PackageNotFoundError, version
 
     try:

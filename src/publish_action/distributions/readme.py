@@ -46,9 +46,11 @@ class RenderFailure:
         return f"the long description does not render {how} ({found})"
 
 
+@lru_cache(maxsize=32)
 def content_type_of(declared: str | None) -> str:
     """The bare media type Warehouse picks the renderer by: `text/markdown; charset=UTF-8` is
-    `text/markdown`, and no value at all is reStructuredText."""
+    `text/markdown`, and no value at all is reStructuredText. (Parsed once per value: every
+    file of a release declares the same.)"""
     if not declared:
         return "text/x-rst"
     message = EmailMessage()

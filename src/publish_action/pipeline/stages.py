@@ -4,6 +4,7 @@ each file's outcome in the ledger and raises a `PublishError` to stop the run.""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -64,7 +65,11 @@ def target(run: RunState, net: Net) -> None:
         run.reporter.warning(warning)
 
 
-def distributions(settings: Settings, reporter: Reporter) -> tuple[Distribution, ...]:
+def distributions(
+    settings: Settings, reporter: Reporter, hasher: Executor | None = None
+) -> tuple[Distribution, ...]:
+    """Every file verified through before anything is sent; `hasher`: where the digests are
+    made meanwhile (the check and the uploads wait only for the ones they need)."""
     if settings.files:
         discovery, where = discover_files(settings.files), "among the files given"
     else:
@@ -72,7 +77,10 @@ def distributions(settings: Settings, reporter: Reporter) -> tuple[Distribution,
     for path in discovery.ignored:
         reporter.debug(f"ignoring {path.name} (not a wheel or sdist)")
     dists = inspect(
-        discovery.distributions, verify=settings.verify_metadata, md5=settings.print_hash
+        discovery.distributions,
+        verify=settings.verify_metadata,
+        md5=settings.print_hash,
+        hasher=hasher,
     )
     reporter.info(f"found {len(dists)} distribution(s) {where}")
     for dist in dists:

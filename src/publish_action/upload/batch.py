@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
@@ -76,15 +76,11 @@ def upload_all(
                     for job in waiting:
                         _skip(jobs[job.key], results, on_result, cancellation)
                     waiting = []
-                for job in startable(
-                    waiting, list(running.values()), results, firsts=firsts, slots=slots
-                ):
-                    waiting.remove(job)
-                    running[pool.submit(uploader.upload, jobs[job.key])] = job
-                pending: list[Future[Any]] = [*running, *reads]
+                bodies = _start(uploader, pool, jobs, waiting, running, results, firsts, slots)
+                pending: list[Future[Any]] = [*running, *reads, *bodies]
                 done, _ = wait(pending, timeout=TICK, return_when=FIRST_COMPLETED)
                 now = time.monotonic()
-                if done:
+                if done - set(bodies):
                     last_news = now
                 elif now - last_news >= PROGRESS_EVERY:
                     _progress(uploader, reporter)
@@ -113,6 +109,28 @@ def upload_all(
         # Whatever happened, a live display goes before anything else is printed.
         reporter.progress(transfer(over=True))
     return [results[step.dist.filename] for step in steps]
+
+
+def _start(
+    uploader: Uploader,
+    pool: ThreadPoolExecutor,
+    jobs: Mapping[str, Step],
+    waiting: list[Job],
+    running: dict[Future[UploadResult], Job],
+    results: Mapping[str, UploadResult],
+    firsts: Mapping[str, str],
+    slots: int,
+) -> list[Future[None]]:
+    """Starts what the schedule allows now; returns the bodies still going out, whose end
+    wakes the loop too while files wait (the next large file may start then)."""
+    flights = {f.filename: f for f in uploader.flights()}
+    sent = {key for key, f in flights.items() if f.body_out.done()}
+    for job in startable(
+        waiting, list(running.values()), results, firsts=firsts, slots=slots, sent=sent
+    ):
+        waiting.remove(job)
+        running[pool.submit(uploader.upload, jobs[job.key])] = job
+    return [f.body_out for key, f in flights.items() if key not in sent and waiting]
 
 
 def _skip(

@@ -7,9 +7,11 @@
    caller passes no first files (`targets.facts`: concurrent_first_uploads); the smallest
    still leads its project (`probe_first`), so a file another job published meanwhile is met
    on the cheapest upload when uploads go one at a time.
-3. At most one large file is in flight: for files that size the index's own CPU and disk are
-   the limit, and several at once slowed pypiserver and devpi down (bench/results). Small files
-   keep flowing beside it.
+3. At most one large file is on the wire: for files that size the index's own CPU and disk
+   are the limit, and several bodies at once slowed pypiserver and devpi down (bench/results).
+   The next large file starts once the body before it is out, while the index still stores
+   that one (a second or so per 100 MB on pypiserver, when the link would otherwise idle).
+   Small files keep flowing beside them.
 4. Otherwise in plan order.
 """
 
@@ -62,27 +64,41 @@ def startable(
     *,
     firsts: Mapping[str, str],
     slots: int,
-    large: int = LARGE_FILE,
+    large: int | None = None,
+    sent: Collection[str] = (),
 ) -> list[Job]:
     """The jobs of `waiting` to start now, in order.
 
     `running`: in flight. `settled`: keys of finished jobs. `firsts`: from `first_files`.
+    `sent`: keys of running jobs whose body is out (their answer still to come). `large`: the
+    size from which a file counts as large (LARGE_FILE).
     """
+    large = LARGE_FILE if large is None else large
     chosen: list[Job] = []
     busy = list(running)
     for job in waiting:
         if len(busy) >= slots:
             break
-        if _may_start(job, busy, settled, firsts, large):
+        if _may_start(job, busy, settled, firsts, large, sent):
             chosen.append(job)
             busy.append(job)
     return chosen
 
 
 def _may_start(
-    job: Job, busy: Sequence[Job], settled: Collection[str], firsts: Mapping[str, str], large: int
+    job: Job,
+    busy: Sequence[Job],
+    settled: Collection[str],
+    firsts: Mapping[str, str],
+    large: int,
+    sent: Collection[str],
 ) -> bool:
     first = firsts.get(job.project)
     if first is not None and job.key != first and first not in settled:
         return False  # the project's first file is not through yet
-    return not (job.size >= large and any(other.size >= large for other in busy))
+    if job.size < large:
+        return True
+    on_the_wire = [o for o in busy if o.size >= large and o.key not in sent]
+    waiting_for_answers = [o for o in busy if o.size >= large and o.key in sent]
+    # One body on the wire, and at most one more large file waiting for its answer.
+    return not on_the_wire and len(waiting_for_answers) <= 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -67,6 +68,14 @@ class Flight:
         self.start = time.monotonic()
         self.retried = False  # an earlier attempt may have been stored with its answer lost
         self.whole = False  # the last attempt's body went out whole (the index may have it)
+        # Done once the body is out (the answer still to come): the batch starts the next
+        # large file then.
+        self.body_out: Future[None] = Future()
+
+    def progress(self, sent: int) -> None:
+        self.sent = sent
+        if sent >= self.total and not self.body_out.done():
+            self.body_out.set_result(None)
 
 
 class Uploader:
@@ -203,7 +212,7 @@ class Uploader:
                 path=dist.path,
                 size=dist.size,
                 sha256=dist.hashes.sha256,
-                progress=lambda sent: setattr(flight, "sent", sent),
+                progress=flight.progress,
             )
             headers = {"Content-Type": body.content_type, "Content-Length": str(body.length)}
             auth = (credentials.username, credentials.password) if credentials else None

@@ -16,7 +16,7 @@ from publish_action.redaction import Redactor
 from publish_action.reporting import FileOutcome, Reporter, RunResult, SilentReporter, Status
 from tests.support import servers
 from tests.support.dists import write_sdist, write_wheel
-from tests.support.fault_proxy import Delay, FaultProxy, Rule
+from tests.support.fault_proxy import Delay, FaultProxy, Respond, Rule
 from tests.unit.pipeline.harness import settings_for, unique_project
 
 
@@ -134,3 +134,17 @@ def test_an_input_problem_is_the_results_error(
     empty.mkdir()
     result = run(pypiserver_index, empty)
     assert result.exit_code == ExitCode.INPUT and result.outcomes == ()
+
+
+def test_a_broken_file_is_reported_as_such_whatever_the_index_answered(
+    pypiserver_index: servers.RunningIndex, tmp_path: Path
+) -> None:
+    folder = tmp_path / "dist"
+    folder.mkdir()
+    (folder / "broken-1.0-py3-none-any.whl").write_bytes(b"not a zip at all")
+    with FaultProxy(pypiserver_index.root_url) as proxy:
+        proxy.add(Rule(Respond(503, body=b"down for maintenance"), method="GET"))
+        result = run(proxy.index(pypiserver_index), folder)
+    assert result.exit_code == ExitCode.DISTRIBUTION
+    assert result.error is not None
+    assert "broken-1.0-py3-none-any.whl" in " ".join(result.error.details)

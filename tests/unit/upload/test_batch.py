@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from packaging.utils import canonicalize_name
 
 from publish_action.distributions import inspect
 from publish_action.plan import Action, Step
 from publish_action.reporting import SilentReporter, Status
-from publish_action.upload import UploadResult, upload_all
+from publish_action.upload import UploadResult, schedule, upload_all
 from tests.support import samples, servers
-from tests.support.fault_proxy import FaultProxy, Respond, Rule
+from tests.support.fault_proxy import Delay, FaultProxy, Respond, Rule
 from tests.unit.upload.harness import creds, make
 
 
@@ -58,3 +59,36 @@ def test_first_alone_is_off_where_the_index_takes_concurrent_first_uploads() -> 
     assert facts_of(IndexKind.PYPISERVER).concurrent_first_uploads
     assert not facts_of(IndexKind.PYPI).concurrent_first_uploads
     assert not facts_of(IndexKind.DEVPI).concurrent_first_uploads
+
+
+def test_the_next_large_file_goes_out_while_the_index_stores_the_one_before(
+    proxy: FaultProxy,
+    pypiserver_index: servers.RunningIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every file counts as large here; the index takes 0.4 s to answer each upload. The
+    second body goes out while the first waits for its answer; the third waits for an answer
+    (never more than one large body on the wire, nor more than two large files in flight)."""
+    monkeypatch.setattr(schedule, "LARGE_FILE", 1)
+    files = [
+        p for v in ("1.0", "1.1", "1.2") for p in samples.build_project(tmp_path / v, "big-ones", v)
+    ][::2]
+    dists = list(inspect(files, verify=True))
+    proxy.add(Rule(Delay(0.4), method="POST"))
+    steps = [Step(d, Action.UPLOAD, project_is_new=False) for d in dists]
+    results = upload_all(
+        make(proxy, pypiserver_index, creds(pypiserver_index)),
+        steps,
+        slots=4,
+        reporter=SilentReporter(),
+        on_result=lambda step, result: None,
+        first_alone=False,
+    )
+    assert {r.outcome.status for r in results} == {Status.UPLOADED}
+    posts = sorted(proxy.requests(method="POST"), key=lambda r: r.started)
+    assert len(posts) == 3
+    first, second, third = posts
+    assert first.finished is not None and second.finished is not None
+    assert second.started < first.finished  # out while the first was being stored
+    assert third.started >= min(first.finished, second.finished) - 0.05

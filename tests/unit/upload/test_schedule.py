@@ -57,6 +57,19 @@ def test_one_large_file_at_a_time_and_small_files_keep_flowing_beside_it() -> No
     assert startable([just_under], [big1], set(), firsts={}, slots=4) == [just_under]
 
 
+def test_the_next_large_file_starts_once_the_body_before_it_is_out() -> None:
+    """While the index stores a large file (its answer still to come), the next one goes on
+    the wire; never two large bodies at once, nor more than one answer awaited besides."""
+    big = [job(f"big{i}.whl", "x", LARGE_FILE) for i in range(4)]
+    assert startable(big[1:], big[:1], set(), firsts={}, slots=4) == []
+    sent_one = startable(big[1:], big[:1], set(), firsts={}, slots=4, sent={"big0.whl"})
+    assert sent_one == [big[1]]
+    # big0 answered nothing yet, big1 out too: a third waits for one of the answers.
+    both = {"big0.whl", "big1.whl"}
+    assert startable(big[2:], big[:2], set(), firsts={}, slots=4, sent=both) == []
+    assert startable(big[2:], big[1:2], {"big0.whl"}, firsts={}, slots=4, sent=both) == [big[2]]
+
+
 def test_a_new_project_of_large_files_still_starts_with_its_smallest() -> None:
     a, b = job("a1.whl", "a", 100 * MB, True), job("a2.whl", "a", 20 * MB, True)
     firsts = first_files([a, b])
