@@ -89,7 +89,7 @@ INPUTS: tuple[InputSpec, ...] = (
         "mint an upload token from the CI's OIDC identity: auto, always, never",
     ),
     InputSpec("attestations", "auto", "sign PEP 740 attestations: auto, true, false"),
-    InputSpec("max-parallel", "4", "uploads in flight at once (1 = sequential)"),
+    InputSpec("max-parallel", "8", "uploads in flight at once (1 = sequential)"),
     InputSpec(
         "max-file-size",
         "",

@@ -68,7 +68,7 @@ class Settings:
     confirm_timeout: float = 20.0
     trusted_publishing: TrustedPublishing = TrustedPublishing.AUTO
     attestations: Attestations = Attestations.AUTO
-    max_parallel: int = 4
+    max_parallel: int = 8
     max_file_size: int | None = None  # bytes; None: the index's known limit
     retries: int = 3
     timeout: float = 30.0  # seconds of silence a single network operation may take
