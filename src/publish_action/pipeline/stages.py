@@ -233,7 +233,9 @@ def attestations(
 
 def attestations_left_alone(run: RunState) -> None:
     """No file is uploaded: any attestation files beside the distributions stay unsent
-    (verbose)."""
+    (verbose: otherwise nothing is said, and the attestation modules need not load)."""
+    if not run.settings.verbose:
+        return
     from publish_action.attestations import prebuilt
 
     prebuilt.report_left_alone(run.reporter, prebuilt.all_in(_folders(run)))
