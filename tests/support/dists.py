@@ -19,7 +19,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from publish_action.distributions import Distribution
-from publish_action.distributions.hashing import Digests, Hashes
+from publish_action.distributions.hashing import Hashes
 
 METADATA = "Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: s\n"
 
@@ -88,5 +88,5 @@ def distribution(
         size=size,
         metadata={"metadata_version": "2.1", "name": project, "version": version},
         pyversion="py3" if filename.endswith(".whl") else "source",
-        digests=Digests.of(Hashes(sha256, "b" * 64, "c" * 32)),
+        hashes=Hashes(sha256, "b" * 64, "c" * 32),
     )

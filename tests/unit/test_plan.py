@@ -7,7 +7,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from publish_action.distributions import Distribution
-from publish_action.distributions.hashing import Digests, Hashes
+from publish_action.distributions.hashing import Hashes
 from publish_action.errors import ExitCode
 from publish_action.plan import Action, make_plan, mismatch_error
 from publish_action.settings import OnExisting
@@ -21,7 +21,7 @@ def dist(name: str, sha: str) -> Distribution:
         version=Version("1.0"),
         kind="sdist",
         size=10,
-        digests=Digests.of(Hashes(sha, "b" * 64, "c" * 32)),
+        hashes=Hashes(sha, "b" * 64, "c" * 32),
         metadata={"name": "demo", "version": "1.0"},
         pyversion="source",
     )

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import CancelledError, Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
-
-from publish_action.errors import DistributionError
 
 CHUNK = 1024 * 1024
 
@@ -37,41 +34,3 @@ def hash_file(path: Path, *, md5: bool = True) -> Hashes:
             if legacy is not None:
                 legacy.update(chunk)
     return Hashes(sha256.hexdigest(), blake2.hexdigest(), legacy.hexdigest() if legacy else None)
-
-
-class Digests:
-    """A file's `Hashes`, perhaps still being computed: inspection starts the hashing and
-    moves on, so the check and the uploads begin while the digests are made, and each upload
-    waits only for its own file's (for large files the hashing took as long as a second
-    before anything was sent). Asked after its executor was shut down with the job
-    cancelled, it hashes the file there and then."""
-
-    __slots__ = ("_future", "_md5", "_path")
-
-    def __init__(self, future: Future[Hashes], path: Path, *, md5: bool = False) -> None:
-        self._future, self._path, self._md5 = future, path, md5
-
-    @classmethod
-    def of(cls, hashes: Hashes, path: Path = Path()) -> Digests:
-        done: Future[Hashes] = Future()
-        done.set_result(hashes)
-        return cls(done, path)
-
-    @classmethod
-    def start(cls, path: Path, *, md5: bool, executor: Executor | None) -> Digests:
-        """Hashing `path` on `executor`, or here and now without one."""
-        if executor is None:
-            return cls.of(hash_file(path, md5=md5), path)
-        return cls(executor.submit(hash_file, path, md5=md5), path, md5=md5)
-
-    def result(self) -> Hashes:
-        try:
-            try:
-                return self._future.result()
-            except CancelledError:
-                return hash_file(self._path, md5=self._md5)
-        except OSError as exc:
-            raise DistributionError(
-                f"{self._path.name} cannot be read any more ({exc.strerror or exc})",
-                advice="keep packages-dir unchanged while the job runs; re-run it",
-            ) from exc

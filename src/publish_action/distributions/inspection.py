@@ -1,14 +1,13 @@
 """Inspect every distribution: archive verified through, metadata read and checked, hashed.
 
 Files are inspected in parallel (zlib and hashlib release the GIL), and every problem of every
-file is reported in one error before any request is made. The digests may still be in the
-making when `inspect` returns (`hasher`): the check and the uploads wait for the ones they need.
+file is reported in one error before any request is made.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from packaging.utils import (
@@ -21,7 +20,7 @@ from packaging.utils import (
 from packaging.version import Version
 
 from publish_action.distributions import metadata as core_metadata
-from publish_action.distributions.hashing import Digests
+from publish_action.distributions.hashing import hash_file
 from publish_action.distributions.limits import Problem
 from publish_action.distributions.model import Distribution
 from publish_action.distributions.sdist import read_sdist
@@ -40,7 +39,7 @@ def _name_parts(name: str) -> tuple[str, NormalizedName, Version, str]:
 
 
 def _inspect_one(
-    path: Path, verify: bool, md5: bool = True, hasher: Executor | None = None
+    path: Path, verify: bool, md5: bool = True
 ) -> tuple[Distribution | None, list[Problem]]:
     try:
         kind, project, version, pyversion = _name_parts(path.name)
@@ -59,9 +58,8 @@ def _inspect_one(
     problems += more
     if raw is None or problems:
         return None, problems
-    # Hashed once, from here on: the check compares these, the upload proves it sends these
-    # bytes.
-    digests = Digests.start(path, md5=md5, executor=hasher)
+    # Hashed once, here: the check compares these, the upload proves it sends these bytes.
+    hashes = hash_file(path, md5=md5)
     return Distribution(
         path=path,
         project=project,
@@ -70,23 +68,17 @@ def _inspect_one(
         size=path.stat().st_size,
         metadata=raw,
         pyversion=pyversion,
-        digests=digests,
+        hashes=hashes,
     ), []
 
 
 def inspect(
-    paths: Sequence[Path],
-    *,
-    verify: bool,
-    workers: int = 4,
-    md5: bool = True,
-    hasher: Executor | None = None,
+    paths: Sequence[Path], *, verify: bool, workers: int = 4, md5: bool = True
 ) -> tuple[Distribution, ...]:
     """Inspect every file; raise one DistributionError listing every problem found. `md5`:
-    also the md5 digest (shown with print-hash; nothing else needs it). `hasher`: where the
-    digests are computed while the caller goes on (without one, before this returns)."""
+    also the md5 digest (shown with print-hash; nothing else needs it)."""
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(paths)))) as pool:
-        results = list(pool.map(lambda p: _inspect_one(p, verify, md5, hasher), paths))
+        results = list(pool.map(lambda p: _inspect_one(p, verify, md5), paths))
     problems = [
         printable(f"{path.name}: {problem.render()}", one_line=True)
         for path, (_, found) in zip(paths, results, strict=True)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.metadata import RawMetadata
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from publish_action.distributions.hashing import Digests, Hashes
+from publish_action.distributions.hashing import Hashes
 
 
 @dataclass(frozen=True)
@@ -21,13 +21,7 @@ class Distribution:
     size: int
     metadata: RawMetadata
     pyversion: str  # "source" for sdists, the wheel's python tag otherwise
-    # Of the bytes inspected (the upload checks that it sends the same ones); still being
-    # computed while the run goes on: `hashes` waits for them.
-    digests: Digests = field(compare=False)
-
-    @property
-    def hashes(self) -> Hashes:
-        return self.digests.result()
+    hashes: Hashes  # of the bytes inspected: the upload checks it sends the same ones
 
     @property
     def filename(self) -> str:

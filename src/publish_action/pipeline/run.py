@@ -10,7 +10,6 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -26,8 +25,6 @@ from publish_action.plan import Action, mismatch_error
 from publish_action.redaction import Redactor, display_url
 from publish_action.reporting import FileOutcome, Reporter, RunResult, Status
 from publish_action.simple_index import READS_IN_FLIGHT
-
-HASH_WORKERS = 2  # files hashed at once, beside the check and the uploads
 
 if TYPE_CHECKING:
     from publish_action.ci import CiEnvironment
@@ -50,7 +47,7 @@ def publish(
     ledger = Ledger(reporter, hold_uploads=settings.confirm and settings.index_url is not None)
     run = RunState(settings, reporter, ledger, cancellation or Cancellation(), ci_env)
     try:
-        with _deadline(run), _hashing() as run.hasher:
+        with _deadline(run):
             _pipeline(run, environ=environ, redactor=redactor, trust_config=trust_config)
     except Stopped as stopped:
         return run.result(
@@ -70,17 +67,6 @@ def publish(
             )
         )
     return run.result(None)
-
-
-@contextmanager
-def _hashing() -> Iterator[ThreadPoolExecutor]:
-    """Where the files' digests are made while the run goes on (hashlib releases the GIL).
-    A run that ends early does not wait for the rest: a digest asked for later is made then."""
-    pool = ThreadPoolExecutor(max_workers=HASH_WORKERS, thread_name_prefix="publish-hash")
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
 
 
 @contextmanager
@@ -130,7 +116,7 @@ def _pipeline(
     settings, reporter = run.settings, run.reporter
     reporter.info(f"publish-action {__version__} → {display_url(settings.repository_url)}")
     since = time.monotonic()
-    run.dists = stages.distributions(settings, reporter, run.hasher)
+    run.dists = stages.distributions(settings, reporter)
     run.ledger.expect(d.filename for d in run.dists)
     since = run.lap("inspect", since)
     net_settings = NetSettings(

@@ -4,7 +4,6 @@ each file's outcome in the ledger and raises a `PublishError` to stop the run.""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,11 +64,7 @@ def target(run: RunState, net: Net) -> None:
         run.reporter.warning(warning)
 
 
-def distributions(
-    settings: Settings, reporter: Reporter, hasher: Executor | None = None
-) -> tuple[Distribution, ...]:
-    """Every file verified through before anything is sent; `hasher`: where the digests are
-    made meanwhile (the check and the uploads wait only for the ones they need)."""
+def distributions(settings: Settings, reporter: Reporter) -> tuple[Distribution, ...]:
     if settings.files:
         discovery, where = discover_files(settings.files), "among the files given"
     else:
@@ -77,10 +72,7 @@ def distributions(
     for path in discovery.ignored:
         reporter.debug(f"ignoring {path.name} (not a wheel or sdist)")
     dists = inspect(
-        discovery.distributions,
-        verify=settings.verify_metadata,
-        md5=settings.print_hash,
-        hasher=hasher,
+        discovery.distributions, verify=settings.verify_metadata, md5=settings.print_hash
     )
     reporter.info(f"found {len(dists)} distribution(s) {where}")
     for dist in dists:

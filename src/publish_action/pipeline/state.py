@@ -12,8 +12,6 @@ from publish_action.redaction import display_url
 from publish_action.reporting import RunResult
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor
-
     from publish_action.cancellation import Cancellation
     from publish_action.ci import CiEnvironment
     from publish_action.distributions import Distribution
@@ -37,7 +35,6 @@ class RunState:
     dists: tuple[Distribution, ...] = ()
     pages: Mapping[str, ProjectPage] = field(default_factory=dict)  # read by the check
     credentials_check: CredentialCheck | None = None  # a dry run's, once made
-    hasher: Executor | None = None  # where the digests are made while the run goes on
 
     def lap(self, name: str, since: float) -> float:
         now = time.monotonic()

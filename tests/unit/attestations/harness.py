@@ -15,7 +15,7 @@ from packaging.version import Version
 from publish_action.attestations import TrustedPublisherIdentity, prepare
 from publish_action.ci import CiEnvironment
 from publish_action.distributions import Distribution
-from publish_action.distributions.hashing import Digests, hash_file
+from publish_action.distributions.hashing import hash_file
 from publish_action.errors import AttestationError, ExitCode
 from publish_action.net import Net, NetSettings
 from publish_action.reporting import SilentReporter
@@ -104,7 +104,7 @@ def make_dist(folder: Path, filename: str, content: bytes | None = None) -> Dist
         version=Version("1.0"),
         kind="wheel" if filename.endswith(".whl") else "sdist",
         size=path.stat().st_size,
-        digests=Digests.of(hash_file(path)),
+        hashes=hash_file(path),
         metadata={"name": "pkg", "version": "1.0"},
         pyversion="py3" if filename.endswith(".whl") else "source",
     )

@@ -76,15 +76,3 @@ def test_missing_metadata_and_bad_filename(tmp_path: Path) -> None:
     text = "\n".join(info.value.details)
     assert "empty-1.0-py3-none-any.whl: no .dist-info folder" in text
     assert "not_a_valid_name.whl: invalid file name" in text
-
-
-def test_with_a_hasher_inspection_returns_before_the_digests_are_made(tmp_path: Path) -> None:
-    from tests.unit.distributions.test_hashing import Later
-
-    files = [write_wheel(tmp_path, "later", "1.0"), write_sdist(tmp_path, "later", "1.0")]
-    later = Later()
-    dists = inspect(files, verify=True, md5=False, hasher=later)
-    assert [d.filename for d in dists] == [f.name for f in files]
-    assert len(later.jobs) == 2 and not any(future.done() for future, _ in later.jobs)
-    later.run_all()
-    assert [d.hashes for d in dists] == [hash_file(f, md5=False) for f in files]

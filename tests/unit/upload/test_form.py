@@ -45,12 +45,12 @@ def test_list_valued_metadata_become_repeated_fields(tmp_path: Path) -> None:
 def test_no_md5_field_when_md5_was_not_computed() -> None:
     from dataclasses import replace
 
-    from publish_action.distributions.hashing import Digests, Hashes
+    from publish_action.distributions.hashing import Hashes
     from publish_action.upload.form import form_fields
     from tests.support.dists import distribution
 
     dist = distribution()
-    dist = replace(dist, digests=Digests.of(Hashes(dist.hashes.sha256, dist.hashes.blake2b_256)))
+    dist = replace(dist, hashes=Hashes(dist.hashes.sha256, dist.hashes.blake2b_256))
     names = [name for name, _ in form_fields(dist, None)]
     assert "sha256_digest" in names and "blake2_256_digest" in names
     assert "md5_digest" not in names
