@@ -33,9 +33,6 @@ _WHERE = {
 def __getattr__(name: str) -> Any:  # noqa: ANN401 - PEP 562: whatever the name is
     if name not in _WHERE:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(f"{__name__}.{_WHERE[name]}")
-    # Every name of that module at once: one import, whichever name comes first.
-    for other, where in _WHERE.items():
-        if where == _WHERE[name]:
-            globals()[other] = getattr(module, other)
-    return globals()[name]
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value

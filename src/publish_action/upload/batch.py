@@ -130,7 +130,9 @@ def _start(
     ):
         waiting.remove(job)
         running[pool.submit(uploader.upload, jobs[job.key])] = job
-    return [f.body_out for key, f in flights.items() if key not in sent and waiting]
+    if not waiting:
+        return []
+    return [f.body_out for key, f in flights.items() if key not in sent]
 
 
 def _skip(
